@@ -1,5 +1,49 @@
 //! The corpus: a township's published duty lists, parsed into items and validated.
 
+mod cell;
+mod departments;
 mod model;
+mod numeral;
+mod parser;
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
 
 pub use model::{Corpus, Item, ListKind};
+pub use parser::{parse, ParseError};
+
+/// Why a corpus file could not be loaded, naming the file so a deployment with several corpora
+/// (or a typo in a path) is easy to diagnose.
+#[derive(Debug, Error)]
+pub enum CorpusError {
+    /// The file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file that was read.
+        path: PathBuf,
+        /// What went wrong reading it.
+        source: std::io::Error,
+    },
+    /// The file was read but its text was refused.
+    #[error("{}: {source}", path.display())]
+    Parse {
+        /// The file that was parsed.
+        path: PathBuf,
+        /// The line at fault and what was expected there.
+        source: ParseError,
+    },
+}
+
+/// Reads and parses a corpus file, so callers get either a validated corpus or an error naming
+/// the file and the line at fault.
+pub fn load(path: &Path) -> Result<Corpus, CorpusError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CorpusError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text).map_err(|source| CorpusError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })
+}

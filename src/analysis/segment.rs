@@ -1,0 +1,143 @@
+//! Segmentation: jieba in default mode for words, plus the dictionary words inside each long
+//! word, so 燃气安全监管 is indexed whole and as 燃气 / 安全 / 监管.
+
+use jieba_rs::Jieba;
+
+use super::normalize::normalize;
+
+/// One word of the default segmentation, with its search-mode parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// The word as it stands in the normalized text.
+    pub text: String,
+    /// Byte range of the word in the normalized text.
+    pub start: usize,
+    /// End of the byte range (exclusive).
+    pub end: usize,
+    /// Dictionary words inside this word (2 and 3 characters), excluding the word itself.
+    pub parts: Vec<Part>,
+}
+
+/// A dictionary word found inside a longer [`Word`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The part's text.
+    pub text: String,
+    /// Byte range of the part in the normalized text.
+    pub start: usize,
+    /// End of the byte range (exclusive).
+    pub end: usize,
+}
+
+/// jieba with the domain's user dictionary loaded: the one segmenter of the engine.
+///
+/// Building one loads jieba's main dictionary (tens of milliseconds), so it is built once and
+/// shared behind an `Arc` by the index tokenizers and the query pipeline.
+pub struct Segmenter {
+    jieba: Jieba,
+}
+
+impl Segmenter {
+    /// A segmenter that knows jieba's dictionary plus `user_words` (domain terms such as 九小场所,
+    /// and the lexicon's colloquial terms), each of which then segments as one word.
+    pub fn new<'a>(user_words: impl IntoIterator<Item = &'a str>) -> Segmenter {
+        let mut jieba = Jieba::new();
+        for word in user_words {
+            let word = normalize(word);
+            let word = word.trim();
+            if !word.is_empty() {
+                jieba.add_word(word, None, None);
+            }
+        }
+        Segmenter { jieba }
+    }
+
+    /// Normalizes `text` and cuts it into words; punctuation and whitespace are dropped.
+    ///
+    /// Returns the normalized text too, since the byte ranges refer to it.
+    pub fn words(&self, text: &str) -> (String, Vec<Word>) {
+        let normalized = normalize(text);
+        let words = self
+            .jieba
+            .cut(&normalized, true)
+            .into_iter()
+            .filter(|token| is_wordlike(token.word))
+            .map(|token| Word {
+                text: token.word.to_string(),
+                start: token.byte_start,
+                end: token.byte_end,
+                parts: self.parts(token.word, token.byte_start),
+            })
+            .collect();
+        (normalized, words)
+    }
+
+    /// The search-mode parts of one word: every dictionary word of two or more characters
+    /// inside it (jieba's full mode), so 违章建筑的拆除 also yields 违章建筑, 违章 and 建筑.
+    fn parts(&self, word: &str, offset: usize) -> Vec<Part> {
+        if word.chars().count() <= 2 {
+            return Vec::new();
+        }
+        self.jieba
+            .cut_all(word)
+            .into_iter()
+            .filter(|token| {
+                token.word != word && token.end - token.start >= 2 && is_wordlike(token.word)
+            })
+            .map(|token| Part {
+                text: token.word.to_string(),
+                start: offset + token.byte_start,
+                end: offset + token.byte_end,
+            })
+            .collect()
+    }
+}
+
+/// A token worth indexing: it has at least one letter, digit or Han character.
+fn is_wordlike(token: &str) -> bool {
+    token.chars().any(char::is_alphanumeric)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Segmenter;
+
+    fn texts(segmenter: &Segmenter, text: &str) -> Vec<String> {
+        segmenter
+            .words(text)
+            .1
+            .into_iter()
+            .map(|w| w.text)
+            .collect()
+    }
+
+    #[test]
+    fn long_words_carry_their_parts() {
+        let segmenter = Segmenter::new(["燃气安全监管"]);
+        let (_, words) = segmenter.words("燃气安全监管");
+        assert_eq!(words.len(), 1);
+        let parts: Vec<&str> = words[0].parts.iter().map(|p| p.text.as_str()).collect();
+        for expected in ["燃气", "安全", "监管"] {
+            assert!(parts.contains(&expected), "{parts:?} lacks {expected}");
+        }
+    }
+
+    #[test]
+    fn user_words_segment_whole_and_punctuation_is_dropped() {
+        let segmenter = Segmenter::new(["九小场所", "飞线充电"]);
+        let words = texts(&segmenter, "“九小”场所，九小场所与飞线充电。");
+        assert!(words.contains(&"九小场所".to_string()), "{words:?}");
+        assert!(words.contains(&"飞线充电".to_string()), "{words:?}");
+        assert!(words.iter().all(|w| w != "，" && w != "。" && w != "“"));
+    }
+
+    #[test]
+    fn byte_ranges_point_into_the_normalized_text() {
+        let segmenter = Segmenter::new([]);
+        let (normalized, words) = segmenter.words("ＶＯＣｓ污染治理");
+        for word in &words {
+            assert_eq!(&normalized[word.start..word.end], word.text);
+        }
+        assert_eq!(words[0].text, "vocs");
+    }
+}

@@ -1,0 +1,69 @@
+//! The library's one error type: every failure says which file (and line) or which request
+//! field it concerns.
+
+use std::path::PathBuf;
+
+use crate::corpus::CorpusError;
+use crate::lexicon::LexiconError;
+
+/// Anything that can go wrong building, opening or searching the index.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A corpus document is malformed or unreadable.
+    #[error("corpus refused: {0}")]
+    Corpus(#[from] CorpusError),
+    /// A lexicon file is malformed or names an unknown entry.
+    #[error("lexicon refused: {0}")]
+    Lexicon(#[from] LexiconError),
+    /// The corpus directory holds no duty list documents.
+    #[error("{}: no duty list documents (*.txt) found", .0.display())]
+    EmptyCorpus(PathBuf),
+    /// Two documents give items the same id.
+    #[error("{}: item id {id} already given by an earlier document", path.display())]
+    DuplicateId {
+        /// The later document.
+        path: PathBuf,
+        /// The repeated id.
+        id: String,
+    },
+    /// A file system operation failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path concerned.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The index is missing, unreadable or was written by an incompatible build.
+    #[error("index {}: {message}", path.display())]
+    Index {
+        /// The index directory.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A search request is invalid; the message is shown to the user.
+    #[error("{0}")]
+    BadRequest(String),
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// An index error on `path`.
+    pub fn index(path: impl Into<PathBuf>, message: impl ToString) -> Error {
+        Error::Index {
+            path: path.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,265 @@
+//! Relevance evaluation built in, in the spirit of Elasticsearch's ranking-evaluation API: judged
+//! queries in, MRR@10, nDCG@10, Success@1/5, Recall@5 and the out-of-scope abstain rate out,
+//! overall and per kind.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::search::{Engine, SearchRequest};
+
+/// Ranks considered by every metric.
+const DEPTH: usize = 10;
+
+/// One judged query, as a line of the judgments file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Judgment {
+    /// Query id.
+    pub qid: String,
+    /// The query text.
+    pub query: String,
+    /// keyword, complaint, pinyin, typo, department or oos.
+    pub kind: String,
+    /// Item id → grade (2 covers the query, 1 related); empty for out-of-scope queries.
+    pub rel: BTreeMap<String, u8>,
+}
+
+/// Reads a JSONL judgments file; a bad line is reported with its number.
+pub fn load_judgments(path: &Path) -> Result<Vec<Judgment>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut judgments = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let judgment = serde_json::from_str(line).map_err(|e| {
+            Error::BadRequest(format!("{}: line {}: {e}", path.display(), index + 1))
+        })?;
+        judgments.push(judgment);
+    }
+    Ok(judgments)
+}
+
+/// Metrics over a set of queries.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Queries counted.
+    pub queries: usize,
+    /// In-scope queries (non-empty judgments).
+    pub judged: usize,
+    /// Mean reciprocal rank of the first relevant hit in the top 10.
+    pub mrr: f64,
+    /// Normalised discounted cumulative gain at 10.
+    pub ndcg: f64,
+    /// Share with a relevant hit first.
+    pub success_at_1: f64,
+    /// Share with a relevant hit in the top 5.
+    pub success_at_5: f64,
+    /// Mean share of judged items in the top 5.
+    pub recall_at_5: f64,
+    /// Out-of-scope queries.
+    pub out_of_scope: usize,
+    /// Share of out-of-scope queries answered with no hit.
+    pub abstain_rate: f64,
+}
+
+/// One query's outcome, for finding what to fix.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryOutcome {
+    /// Query id.
+    pub qid: String,
+    /// Kind.
+    pub kind: String,
+    /// Query text.
+    pub query: String,
+    /// Rank of the first relevant hit (1-based), if any in the top 10.
+    pub first_relevant: Option<usize>,
+    /// The ids returned.
+    pub returned: Vec<String>,
+    /// Whether the query was judged out of scope.
+    pub out_of_scope: bool,
+}
+
+/// The evaluation of a judgments file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// All queries.
+    pub overall: Metrics,
+    /// Per kind.
+    pub by_kind: BTreeMap<String, Metrics>,
+    /// Per query.
+    pub outcomes: Vec<QueryOutcome>,
+}
+
+#[derive(Default)]
+struct Sums {
+    queries: usize,
+    judged: usize,
+    mrr: f64,
+    ndcg: f64,
+    s1: f64,
+    s5: f64,
+    r5: f64,
+    oos: usize,
+    abstained: usize,
+}
+
+impl Sums {
+    fn metrics(&self) -> Metrics {
+        let per = |sum: f64| {
+            if self.judged == 0 {
+                0.0
+            } else {
+                sum / self.judged as f64
+            }
+        };
+        Metrics {
+            queries: self.queries,
+            judged: self.judged,
+            mrr: per(self.mrr),
+            ndcg: per(self.ndcg),
+            success_at_1: per(self.s1),
+            success_at_5: per(self.s5),
+            recall_at_5: per(self.r5),
+            out_of_scope: self.oos,
+            abstain_rate: if self.oos == 0 {
+                0.0
+            } else {
+                self.abstained as f64 / self.oos as f64
+            },
+        }
+    }
+}
+
+/// Runs every judged query against `engine` and computes the metrics.
+pub fn evaluate(engine: &Engine, judgments: &[Judgment]) -> Result<Report> {
+    let mut overall = Sums::default();
+    let mut by_kind: BTreeMap<String, Sums> = BTreeMap::new();
+    let mut outcomes = Vec::new();
+    for judgment in judgments {
+        let mut request = SearchRequest::new(&judgment.query)?;
+        request.limit = DEPTH;
+        let returned: Vec<String> = engine
+            .search(&request)?
+            .hits
+            .into_iter()
+            .map(|hit| hit.id)
+            .collect();
+        let grade = |id: &String| judgment.rel.get(id).copied().unwrap_or(0);
+        let first_relevant = returned.iter().position(|id| grade(id) > 0).map(|i| i + 1);
+        for sums in [
+            &mut overall,
+            by_kind.entry(judgment.kind.clone()).or_default(),
+        ] {
+            sums.queries += 1;
+            if judgment.rel.is_empty() {
+                sums.oos += 1;
+                sums.abstained += usize::from(returned.is_empty());
+                continue;
+            }
+            sums.judged += 1;
+            sums.mrr += first_relevant.map_or(0.0, |rank| 1.0 / rank as f64);
+            sums.s1 += f64::from(u8::from(first_relevant == Some(1)));
+            sums.s5 += f64::from(u8::from(first_relevant.is_some_and(|r| r <= 5)));
+            let relevant = judgment.rel.values().filter(|g| **g > 0).count();
+            let found = returned.iter().take(5).filter(|id| grade(id) > 0).count();
+            sums.r5 += found as f64 / relevant.max(1) as f64;
+            sums.ndcg += ndcg(&returned, &judgment.rel);
+        }
+        outcomes.push(QueryOutcome {
+            qid: judgment.qid.clone(),
+            kind: judgment.kind.clone(),
+            query: judgment.query.clone(),
+            first_relevant,
+            returned,
+            out_of_scope: judgment.rel.is_empty(),
+        });
+    }
+    Ok(Report {
+        overall: overall.metrics(),
+        by_kind: by_kind
+            .iter()
+            .map(|(k, s)| (k.clone(), s.metrics()))
+            .collect(),
+        outcomes,
+    })
+}
+
+fn ndcg(returned: &[String], rel: &BTreeMap<String, u8>) -> f64 {
+    let discount = |rank: usize| 1.0 / ((rank + 2) as f64).log2();
+    let dcg: f64 = returned
+        .iter()
+        .take(DEPTH)
+        .enumerate()
+        .map(|(i, id)| f64::from(rel.get(id).copied().unwrap_or(0)) * discount(i))
+        .sum();
+    let mut ideal: Vec<u8> = rel.values().copied().collect();
+    ideal.sort_unstable_by(|a, b| b.cmp(a));
+    let idcg: f64 = ideal
+        .iter()
+        .take(DEPTH)
+        .enumerate()
+        .map(|(i, g)| f64::from(*g) * discount(i))
+        .sum();
+    if idcg == 0.0 {
+        0.0
+    } else {
+        dcg / idcg
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "| kind | queries | MRR@10 | nDCG@10 | Success@1 | Success@5 | Recall@5 | abstain (oos) |"
+        )?;
+        writeln!(f, "|---|---|---|---|---|---|---|---|")?;
+        let row = |f: &mut fmt::Formatter<'_>, kind: &str, m: &Metrics| {
+            let judged = |value: f64| {
+                if m.judged == 0 {
+                    "–".to_string()
+                } else {
+                    format!("{value:.3}")
+                }
+            };
+            let abstain = if m.out_of_scope == 0 {
+                "–".to_string()
+            } else {
+                format!("{:.3}", m.abstain_rate)
+            };
+            writeln!(
+                f,
+                "| {kind} | {} | {} | {} | {} | {} | {} | {abstain} |",
+                m.queries,
+                judged(m.mrr),
+                judged(m.ndcg),
+                judged(m.success_at_1),
+                judged(m.success_at_5),
+                judged(m.recall_at_5),
+            )
+        };
+        for (kind, metrics) in &self.by_kind {
+            row(f, kind, metrics)?;
+        }
+        row(f, "all", &self.overall)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ndcg_is_one_for_the_ideal_order_and_less_otherwise() {
+        let rel: BTreeMap<String, u8> = [("a".to_string(), 2), ("b".to_string(), 1)].into();
+        let ideal = ndcg(&["a".into(), "b".into()], &rel);
+        assert!((ideal - 1.0).abs() < 1e-9);
+        let swapped = ndcg(&["b".into(), "a".into()], &rel);
+        assert!(swapped < 1.0 && swapped > 0.5);
+        assert_eq!(ndcg(&["x".into()], &rel), 0.0);
+    }
+}

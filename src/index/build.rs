@@ -1,0 +1,235 @@
+//! Building the index atomically from the corpus, and opening the generation that is live.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use tantivy::Index;
+
+use super::schema::DutySchema;
+use crate::analysis::{normalize, register_tokenizers, Segmenter};
+use crate::corpus::{self, Item};
+use crate::error::{Error, Result};
+use crate::lexicon::Lexicon;
+
+/// Directory under the corpus directory that holds the duty list documents.
+pub const LISTS_DIR: &str = "lists";
+const CURRENT_FILE: &str = "CURRENT";
+const BUILD_INFO_FILE: &str = "BUILD.json";
+const GENERATION_PREFIX: &str = "gen-";
+const WRITER_MEMORY_BYTES: usize = 50_000_000;
+
+/// What a build produced, written next to the index and reported by `/healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildInfo {
+    /// When the build finished, seconds since the Unix epoch.
+    pub built_at: u64,
+    /// The same instant as RFC 3339 (UTC).
+    pub built_at_text: String,
+    /// Number of items indexed.
+    pub items: usize,
+    /// The towns whose lists were indexed.
+    pub towns: Vec<String>,
+    /// The generation directory's name.
+    pub generation: String,
+}
+
+/// An opened index with its build information.
+pub struct IndexHandle {
+    /// The tantivy index, with this crate's tokenizers registered.
+    pub index: Index,
+    /// What the build that wrote it reported.
+    pub info: BuildInfo,
+}
+
+/// Every file the index is built from: the list documents and the lexicon files.
+pub fn corpus_sources(corpus_dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut sources = list_documents(corpus_dir)?;
+    sources.extend(Lexicon::files(corpus_dir)?);
+    Ok(sources)
+}
+
+/// The duty list documents (`lists/*.txt`) in name order.
+fn list_documents(corpus_dir: &Path) -> Result<Vec<PathBuf>> {
+    let dir = corpus_dir.join(LISTS_DIR);
+    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    let mut documents = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io(&dir, e))?.path();
+        if path.extension().is_some_and(|ext| ext == "txt") {
+            documents.push(path);
+        }
+    }
+    documents.sort();
+    if documents.is_empty() {
+        return Err(Error::EmptyCorpus(dir));
+    }
+    Ok(documents)
+}
+
+/// Parses every document of the corpus; ids must be unique across documents.
+pub fn load_items(corpus_dir: &Path) -> Result<Vec<Item>> {
+    let mut items: Vec<Item> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for path in list_documents(corpus_dir)? {
+        let corpus = corpus::load(&path)?;
+        for item in corpus.items {
+            if !seen.insert(item.id.clone()) {
+                return Err(Error::DuplicateId { path, id: item.id });
+            }
+            items.push(item);
+        }
+    }
+    Ok(items)
+}
+
+/// Builds a new index generation from `corpus_dir` and makes it the live one.
+///
+/// The corpus and the lexicon are validated first: a malformed document or lexicon file is
+/// refused with its file and line, and nothing is written. The new generation is fully
+/// committed before `CURRENT` is switched to it by an atomic rename.
+pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
+    let items = load_items(corpus_dir)?;
+    let lexicon = Lexicon::load(corpus_dir)?;
+    let corpus_text = normalize(&items.iter().map(searchable_text).collect::<String>());
+    lexicon
+        .synonyms
+        .check_targets(|term| corpus_text.contains(term))?;
+    let segmenter = Arc::new(Segmenter::new(lexicon.segmenter_words()));
+
+    std::fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+    let now = SystemTime::now();
+    let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    let generation = format!(
+        "{GENERATION_PREFIX}{}-{}",
+        since_epoch.as_nanos(),
+        std::process::id()
+    );
+    let gen_dir = index_dir.join(&generation);
+    let result = write_generation(&gen_dir, &items, segmenter).and_then(|()| {
+        let mut towns: Vec<String> = items.iter().map(|i| i.town.clone()).collect();
+        towns.dedup();
+        let info = BuildInfo {
+            built_at: since_epoch.as_secs(),
+            built_at_text: humantime::format_rfc3339_seconds(now).to_string(),
+            items: items.len(),
+            towns,
+            generation: generation.clone(),
+        };
+        let info_json = serde_json::to_vec_pretty(&info).expect("build info serializes");
+        write_synced(&gen_dir.join(BUILD_INFO_FILE), &info_json)?;
+        switch_current(index_dir, &generation)?;
+        Ok(info)
+    });
+    match result {
+        Ok(info) => {
+            remove_other_generations(index_dir, &generation);
+            Ok(info)
+        }
+        Err(error) => {
+            let _ = std::fs::remove_dir_all(&gen_dir);
+            Err(error)
+        }
+    }
+}
+
+/// The text a synonym's right-hand term must occur in.
+fn searchable_text(item: &Item) -> String {
+    format!(
+        "{}\n{}\n{}\n{}\n{}\n",
+        item.title,
+        item.town_duties,
+        item.department_duties,
+        item.departments.join("、"),
+        item.category
+    )
+}
+
+fn write_generation(gen_dir: &Path, items: &[Item], segmenter: Arc<Segmenter>) -> Result<()> {
+    std::fs::create_dir_all(gen_dir).map_err(|e| Error::io(gen_dir, e))?;
+    let schema = DutySchema::new();
+    let index =
+        Index::create_in_dir(gen_dir, schema.schema()).map_err(|e| Error::index(gen_dir, e))?;
+    register_tokenizers(index.tokenizers(), segmenter);
+    let mut writer = index
+        .writer(WRITER_MEMORY_BYTES)
+        .map_err(|e| Error::index(gen_dir, e))?;
+    for item in items {
+        writer
+            .add_document(schema.document(item))
+            .map_err(|e| Error::index(gen_dir, e))?;
+    }
+    writer.commit().map_err(|e| Error::index(gen_dir, e))?;
+    writer
+        .wait_merging_threads()
+        .map_err(|e| Error::index(gen_dir, e))?;
+    Ok(())
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    file.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    file.sync_all().map_err(|e| Error::io(path, e))
+}
+
+/// Points `CURRENT` at `generation` with a write-then-rename, which is atomic on POSIX.
+fn switch_current(index_dir: &Path, generation: &str) -> Result<()> {
+    let staged = index_dir.join(format!("{CURRENT_FILE}.{}", std::process::id()));
+    write_synced(&staged, generation.as_bytes())?;
+    let current = index_dir.join(CURRENT_FILE);
+    std::fs::rename(&staged, &current).map_err(|e| Error::io(&current, e))
+}
+
+/// Removes generations other than `keep` (old builds and leftovers of interrupted ones).
+/// Failures are ignored: a leftover directory costs disk, not correctness.
+fn remove_other_generations(index_dir: &Path, keep: &str) {
+    let Ok(entries) = std::fs::read_dir(index_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(GENERATION_PREFIX) && name != keep {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Opens the live generation of `index_dir`, registering the tokenizers of `segmenter`.
+pub fn open_current(index_dir: &Path, segmenter: Arc<Segmenter>) -> Result<IndexHandle> {
+    let current = index_dir.join(CURRENT_FILE);
+    let generation = std::fs::read_to_string(&current)
+        .map_err(|e| Error::index(index_dir, format!("no live generation ({e})")))?;
+    let gen_dir = index_dir.join(generation.trim());
+    let info_path = gen_dir.join(BUILD_INFO_FILE);
+    let info_bytes = std::fs::read(&info_path).map_err(|e| Error::io(&info_path, e))?;
+    let info: BuildInfo =
+        serde_json::from_slice(&info_bytes).map_err(|e| Error::index(&info_path, e))?;
+    let index = Index::open_in_dir(&gen_dir).map_err(|e| Error::index(&gen_dir, e))?;
+    register_tokenizers(index.tokenizers(), segmenter);
+    Ok(IndexHandle { index, info })
+}
+
+/// Whether the index must be (re)built: it has no readable live generation, or a corpus or
+/// lexicon file changed after the live generation was built.
+pub fn is_stale(corpus_dir: &Path, index_dir: &Path) -> Result<bool> {
+    let current = index_dir.join(CURRENT_FILE);
+    let Ok(generation) = std::fs::read_to_string(&current) else {
+        return Ok(true);
+    };
+    let info_path = index_dir.join(generation.trim()).join(BUILD_INFO_FILE);
+    let Ok(built) = std::fs::metadata(&info_path).and_then(|m| m.modified()) else {
+        return Ok(true);
+    };
+    for source in corpus_sources(corpus_dir)? {
+        let modified = std::fs::metadata(&source)
+            .and_then(|m| m.modified())
+            .map_err(|e| Error::io(&source, e))?;
+        if modified > built {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

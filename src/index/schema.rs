@@ -1,0 +1,150 @@
+//! The index schema, defined in this one place: which fields exist, how each is analysed, and
+//! which hold what part of an item.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING,
+};
+use tantivy::TantivyDocument;
+
+use crate::analysis::{BIGRAM_TOKENIZER, CHINESE_TOKENIZER};
+use crate::corpus::{Item, ListKind};
+
+/// The fields of the duty index.
+#[derive(Debug, Clone)]
+pub struct DutySchema {
+    /// Item id, exact (`coop-7-4`): lookup by id.
+    pub id: Field,
+    /// List machine name, exact and fast: filter and facet.
+    pub list: Field,
+    /// Category name, exact and fast: filter and facet.
+    pub category: Field,
+    /// Town name, exact and fast: filter and facet across towns.
+    pub town: Field,
+    /// Each department or owner name, exact: the department filter and owner boost.
+    pub department: Field,
+    /// 事项名称, analysed.
+    pub title: Field,
+    /// The town's duties, analysed (empty for basic items, whose text is the title).
+    pub town_duties: Field,
+    /// The departments' duties, analysed.
+    pub department_duties: Field,
+    /// Department names, analysed, so 民政局 finds 利通区民政局.
+    pub departments_text: Field,
+    /// Category name, analysed.
+    pub category_text: Field,
+    /// Character bigrams of title and duties: the n-gram fallback.
+    pub ngram: Field,
+    /// The whole item as JSON, stored only: hits are answered from it.
+    pub item: Field,
+    schema: Schema,
+}
+
+impl DutySchema {
+    /// Builds the schema.
+    pub fn new() -> DutySchema {
+        let mut builder = Schema::builder();
+        let analysed = |tokenizer: &str, record: IndexRecordOption| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tokenizer)
+                    .set_index_option(record),
+            )
+        };
+        let positions = IndexRecordOption::WithFreqsAndPositions;
+        let id = builder.add_text_field("id", STRING | STORED);
+        let list = builder.add_text_field("list", STRING | FAST);
+        let category = builder.add_text_field("category", STRING | FAST);
+        let town = builder.add_text_field("town", STRING | FAST);
+        let department = builder.add_text_field("department", STRING);
+        let title = builder.add_text_field("title", analysed(CHINESE_TOKENIZER, positions));
+        let town_duties =
+            builder.add_text_field("town_duties", analysed(CHINESE_TOKENIZER, positions));
+        let department_duties =
+            builder.add_text_field("department_duties", analysed(CHINESE_TOKENIZER, positions));
+        let departments_text = builder.add_text_field(
+            "departments_text",
+            analysed(CHINESE_TOKENIZER, IndexRecordOption::WithFreqs),
+        );
+        let category_text = builder.add_text_field(
+            "category_text",
+            analysed(CHINESE_TOKENIZER, IndexRecordOption::WithFreqs),
+        );
+        let ngram = builder.add_text_field(
+            "ngram",
+            analysed(BIGRAM_TOKENIZER, IndexRecordOption::WithFreqs),
+        );
+        let item = builder.add_text_field("item", STORED);
+        DutySchema {
+            id,
+            list,
+            category,
+            town,
+            department,
+            title,
+            town_duties,
+            department_duties,
+            departments_text,
+            category_text,
+            ngram,
+            item,
+            schema: builder.build(),
+        }
+    }
+
+    /// The tantivy schema.
+    pub fn schema(&self) -> Schema {
+        self.schema.clone()
+    }
+
+    /// The analysed text fields a query searches, with their boosts: title over town duties over
+    /// department duties over departments over category.
+    pub fn weighted_text_fields(&self) -> [(Field, f32); 5] {
+        [
+            (self.title, 3.0),
+            (self.town_duties, 1.6),
+            (self.department_duties, 1.0),
+            (self.departments_text, 0.8),
+            (self.category_text, 0.5),
+        ]
+    }
+
+    /// The document for one item.
+    pub fn document(&self, item: &Item) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.id, &item.id);
+        doc.add_text(self.list, item.list.as_str());
+        doc.add_text(self.category, &item.category);
+        doc.add_text(self.town, &item.town);
+        for name in item.departments.iter().chain(&item.owner) {
+            doc.add_text(self.department, name);
+        }
+        // A basic item's duty text is its title: indexing it twice would count it twice.
+        let town_duties = match item.list {
+            ListKind::Basic => "",
+            ListKind::Coop | ListKind::Withdrawn => item.town_duties.as_str(),
+        };
+        doc.add_text(self.title, &item.title);
+        doc.add_text(self.town_duties, town_duties);
+        doc.add_text(self.department_duties, &item.department_duties);
+        doc.add_text(self.departments_text, item.departments.join("、"));
+        doc.add_text(self.category_text, &item.category);
+        doc.add_text(
+            self.ngram,
+            format!(
+                "{}\n{}\n{}",
+                item.title, town_duties, item.department_duties
+            ),
+        );
+        doc.add_text(
+            self.item,
+            serde_json::to_string(item).expect("an item serializes to JSON"),
+        );
+        doc
+    }
+}
+
+impl Default for DutySchema {
+    fn default() -> Self {
+        DutySchema::new()
+    }
+}

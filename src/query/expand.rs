@@ -1,0 +1,147 @@
+//! Stage 3, expansion: words become concepts; colloquial terms and abbreviations found by the
+//! synonym lexicon become concepts whose alternatives are the lists' terms.
+
+use crate::analysis::{Segmenter, Word};
+use crate::lexicon::Synonyms;
+
+use super::plan::{AltKind, Alternative, Concept};
+use super::vocabulary::Vocabulary;
+
+/// Importance of a single Han character typed on its own: little evidence of a subject.
+const SINGLE_CHARACTER_IMPORTANCE: f32 = 0.35;
+
+/// Builds the query's concepts from its words and the synonym groups found in it, in query order.
+pub fn expand(
+    normalized: &str,
+    words: &[Word],
+    synonyms: &Synonyms,
+    vocabulary: &Vocabulary,
+    segmenter: &Segmenter,
+) -> Vec<Concept> {
+    let matches = synonyms.find(normalized);
+    let mut placed: Vec<(usize, Concept)> = Vec::new();
+    for found in &matches {
+        let mut alternatives = Vec::new();
+        if vocabulary.contains(found.trigger) {
+            alternatives.push(alternative(found.trigger, AltKind::Literal, segmenter));
+        }
+        for target in found.targets {
+            alternatives.push(alternative(target, AltKind::Synonym, segmenter));
+        }
+        placed.push((
+            found.start,
+            Concept {
+                label: found.trigger.to_string(),
+                importance: 1.0,
+                alternatives,
+            },
+        ));
+    }
+    for word in words {
+        let overlapping = matches
+            .iter()
+            .find(|m| word.start < m.end && m.start < word.end);
+        if let Some(found) = overlapping {
+            let inside = found.start <= word.start && word.end <= found.end;
+            if inside || !vocabulary.contains(&word.text) {
+                continue;
+            }
+        }
+        placed.push((word.start, word_concept(word, vocabulary)));
+    }
+    placed.sort_by_key(|(start, _)| *start);
+    placed.into_iter().map(|(_, concept)| concept).collect()
+}
+
+/// A concept for a typed word: the word itself if the index knows it, and its known parts.
+fn word_concept(word: &Word, vocabulary: &Vocabulary) -> Concept {
+    let mut alternatives = Vec::new();
+    if vocabulary.contains(&word.text) {
+        alternatives.push(Alternative {
+            text: word.text.clone(),
+            tokens: vec![word.text.clone()],
+            kind: AltKind::Literal,
+        });
+    }
+    for part in &word.parts {
+        if vocabulary.contains(&part.text) && !alternatives.iter().any(|a| a.text == part.text) {
+            alternatives.push(Alternative {
+                text: part.text.clone(),
+                tokens: vec![part.text.clone()],
+                kind: AltKind::Part,
+            });
+        }
+    }
+    let single_han = word.text.chars().count() == 1 && !word.text.is_ascii();
+    Concept {
+        label: word.text.clone(),
+        importance: if single_han {
+            SINGLE_CHARACTER_IMPORTANCE
+        } else {
+            1.0
+        },
+        alternatives,
+    }
+}
+
+/// An alternative for a list term, analysed into the words that must all match.
+pub fn alternative(term: &str, kind: AltKind, segmenter: &Segmenter) -> Alternative {
+    let (_, words) = segmenter.words(term);
+    let tokens = if words.len() == 1 {
+        vec![words[0].text.clone()]
+    } else {
+        words.into_iter().map(|w| w.text).collect()
+    };
+    Alternative {
+        text: term.to_string(),
+        tokens,
+        kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synonyms(text: &str) -> Synonyms {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.txt");
+        std::fs::write(&path, text).unwrap();
+        Synonyms::load(&[path]).unwrap()
+    }
+
+    #[test]
+    fn colloquial_term_becomes_one_concept_with_list_terms() {
+        let segmenter = Segmenter::new(["电瓶车", "电动自行车"]);
+        let vocabulary = Vocabulary::from_words(&["电动自行车", "充电", "楼道"], &[]);
+        let synonyms = synonyms("电瓶车 => 电动自行车\n");
+        let (normalized, words) = segmenter.words("楼道里给电瓶车充电");
+        let concepts = expand(&normalized, &words, &synonyms, &vocabulary, &segmenter);
+        let labels: Vec<&str> = concepts.iter().map(|c| c.label.as_str()).collect();
+        assert!(
+            labels.contains(&"电瓶车") && labels.contains(&"充电"),
+            "{labels:?}"
+        );
+        let ebike = concepts.iter().find(|c| c.label == "电瓶车").unwrap();
+        assert_eq!(ebike.alternatives.len(), 1);
+        assert_eq!(ebike.alternatives[0].kind, AltKind::Synonym);
+        assert_eq!(ebike.alternatives[0].text, "电动自行车");
+    }
+
+    #[test]
+    fn single_characters_count_less_and_parts_are_alternatives() {
+        let segmenter = Segmenter::new(["燃气安全监管"]);
+        let vocabulary = Vocabulary::from_words(&["燃气", "监管"], &[]);
+        let (normalized, words) = segmenter.words("燃气安全监管 吃");
+        let concepts = expand(
+            &normalized,
+            &words,
+            &Synonyms::default(),
+            &vocabulary,
+            &segmenter,
+        );
+        assert_eq!(concepts[0].alternatives[0].kind, AltKind::Part);
+        let eat = concepts.iter().find(|c| c.label == "吃").unwrap();
+        assert!(eat.importance < 0.5);
+    }
+}

@@ -1,0 +1,206 @@
+//! Stage 4, pinyin fallback: letters typed without an input method become the words they spell
+//! (ranqi → 燃气); a Chinese word that matches nothing is tried by its sound (然气 → 燃气), and
+//! failing that by its character bigrams.
+
+use crate::analysis::{bigrams, pinyin, Segmenter};
+use crate::lexicon::Synonyms;
+
+use super::expand::alternative;
+use super::plan::{AltKind, Alternative, Concept};
+use super::segment::is_letters;
+use super::vocabulary::Vocabulary;
+
+/// Replaces unmatched pinyin concepts by the words they spell, and gives unmatched Chinese
+/// concepts their homophones or, failing that, their bigrams.
+pub fn fallback(
+    concepts: Vec<Concept>,
+    vocabulary: &Vocabulary,
+    synonyms: &Synonyms,
+    segmenter: &Segmenter,
+) -> Vec<Concept> {
+    let mut out = Vec::with_capacity(concepts.len());
+    for concept in concepts {
+        if !concept.alternatives.is_empty() {
+            out.push(concept);
+        } else if is_letters(&concept.label) {
+            out.extend(spelled_words(
+                &concept.label,
+                vocabulary,
+                synonyms,
+                segmenter,
+            ));
+        } else {
+            out.push(sound_alike(concept, vocabulary, synonyms, segmenter));
+        }
+    }
+    out
+}
+
+/// The concepts spelled by joined pinyin letters, one per word; nothing when they spell none.
+fn spelled_words(
+    letters: &str,
+    vocabulary: &Vocabulary,
+    synonyms: &Synonyms,
+    segmenter: &Segmenter,
+) -> Vec<Concept> {
+    let Some(pieces) = vocabulary.split_pinyin(letters) else {
+        return Vec::new();
+    };
+    pieces
+        .into_iter()
+        .map(|piece| {
+            let alternatives = expand_words(
+                vocabulary.words_read_as(&piece),
+                AltKind::Pinyin,
+                vocabulary,
+                synonyms,
+                segmenter,
+            );
+            Concept {
+                label: piece,
+                importance: 1.0,
+                alternatives,
+            }
+        })
+        .collect()
+}
+
+/// Alternatives for words reached by sound: the words the index knows, plus the list terms of
+/// the ones that are colloquial lexicon terms (weijian → 违建 → 违章建筑).
+fn expand_words(
+    words: &[String],
+    kind: AltKind,
+    vocabulary: &Vocabulary,
+    synonyms: &Synonyms,
+    segmenter: &Segmenter,
+) -> Vec<Alternative> {
+    let mut alternatives: Vec<Alternative> = Vec::new();
+    let mut push = |alt: Alternative| {
+        if !alternatives.iter().any(|a| a.text == alt.text) {
+            alternatives.push(alt);
+        }
+    };
+    for word in words {
+        if vocabulary.contains(word) {
+            push(alternative(word, kind, segmenter));
+        }
+        for target in synonyms.targets_of(word).unwrap_or_default() {
+            push(alternative(target, AltKind::Synonym, segmenter));
+        }
+    }
+    alternatives
+}
+
+fn sound_alike(
+    mut concept: Concept,
+    vocabulary: &Vocabulary,
+    synonyms: &Synonyms,
+    segmenter: &Segmenter,
+) -> Concept {
+    if concept.label.chars().count() < 2 {
+        return concept;
+    }
+    let mut homophones: Vec<String> = Vec::new();
+    for reading in pinyin::readings(&concept.label) {
+        for word in vocabulary.words_read_as(&reading) {
+            if *word != concept.label && !homophones.contains(word) {
+                homophones.push(word.clone());
+            }
+        }
+    }
+    concept.alternatives = expand_words(
+        &homophones,
+        AltKind::Homophone,
+        vocabulary,
+        synonyms,
+        segmenter,
+    );
+    if concept.alternatives.is_empty() {
+        let grams = bigrams(&concept.label);
+        if !grams.is_empty() {
+            concept.alternatives.push(Alternative {
+                text: concept.label.clone(),
+                tokens: grams,
+                kind: AltKind::Ngram,
+            });
+        }
+    }
+    concept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn concept(label: &str) -> Concept {
+        Concept {
+            label: label.into(),
+            importance: 1.0,
+            alternatives: Vec::new(),
+        }
+    }
+
+    fn synonyms(text: &str) -> Synonyms {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.txt");
+        std::fs::write(&path, text).unwrap();
+        Synonyms::load(&[path]).unwrap()
+    }
+
+    #[test]
+    fn pinyin_letters_become_the_words_they_spell() {
+        let segmenter = Segmenter::new([]);
+        let vocabulary = Vocabulary::from_words(&["燃气", "安全"], &[]);
+        let concepts = fallback(
+            vec![concept("ranqianquan")],
+            &vocabulary,
+            &Synonyms::default(),
+            &segmenter,
+        );
+        let labels: Vec<&str> = concepts.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["ranqi", "anquan"]);
+        assert_eq!(concepts[0].alternatives[0].text, "燃气");
+        assert_eq!(concepts[0].alternatives[0].kind, AltKind::Pinyin);
+    }
+
+    #[test]
+    fn pinyin_of_a_colloquial_term_reaches_its_list_terms() {
+        let segmenter = Segmenter::new([]);
+        let mut vocabulary = Vocabulary::from_words(&["违章建筑"], &[]);
+        let synonyms = synonyms("违建 => 违章建筑\n");
+        vocabulary = vocabulary.with_extra(&["违建"]);
+        let concepts = fallback(vec![concept("weijian")], &vocabulary, &synonyms, &segmenter);
+        assert_eq!(concepts[0].alternatives[0].text, "违章建筑");
+        assert_eq!(concepts[0].alternatives[0].kind, AltKind::Synonym);
+    }
+
+    #[test]
+    fn homophone_typos_reach_the_real_word() {
+        let segmenter = Segmenter::new([]);
+        let vocabulary = Vocabulary::from_words(&["燃气", "秸秆", "低保"], &[]);
+        for (typo, word) in [("然气", "燃气"), ("秸杆", "秸秆"), ("低宝", "低保")] {
+            let concepts = fallback(
+                vec![concept(typo)],
+                &vocabulary,
+                &Synonyms::default(),
+                &segmenter,
+            );
+            assert_eq!(concepts[0].alternatives[0].text, word, "{typo}");
+            assert_eq!(concepts[0].alternatives[0].kind, AltKind::Homophone);
+        }
+    }
+
+    #[test]
+    fn unknown_words_fall_back_to_bigrams() {
+        let segmenter = Segmenter::new([]);
+        let vocabulary = Vocabulary::from_words(&["秸秆"], &[]);
+        let concepts = fallback(
+            vec![concept("烧麦秆")],
+            &vocabulary,
+            &Synonyms::default(),
+            &segmenter,
+        );
+        assert_eq!(concepts[0].alternatives[0].kind, AltKind::Ngram);
+        assert_eq!(concepts[0].alternatives[0].tokens, ["烧麦", "麦秆"]);
+    }
+}

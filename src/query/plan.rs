@@ -1,0 +1,155 @@
+//! What query analysis produces: the concepts of a query, each with the alternative terms that
+//! can match it, and a plain account of the interpretation for staff.
+
+use serde::Serialize;
+
+/// How an alternative came about; decides its weight and how much it counts as evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AltKind {
+    /// The word as typed.
+    Literal,
+    /// A dictionary word inside a longer typed word (天气 of 天气预报).
+    Part,
+    /// A list term from the synonym lexicon (电瓶车 → 电动自行车).
+    Synonym,
+    /// A word whose pinyin the user typed (ranqi → 燃气).
+    Pinyin,
+    /// A word that sounds like a typed word that matches nothing (然气 → 燃气).
+    Homophone,
+    /// Character bigrams of a typed word that matches nothing as a word.
+    Ngram,
+    /// A department named by the typed word (教育局 → 利通区教育局): ranks its items first.
+    Department,
+}
+
+impl AltKind {
+    /// Score multiplier: expansions weigh less than the literal terms.
+    pub fn weight(self) -> f32 {
+        match self {
+            AltKind::Literal => 1.0,
+            AltKind::Department => 1.0,
+            AltKind::Pinyin => 0.9,
+            AltKind::Synonym => 0.8,
+            AltKind::Homophone => 0.6,
+            AltKind::Part => 0.45,
+            AltKind::Ngram => 0.3,
+        }
+    }
+
+    /// How far a match through this alternative shows that an item is about the query; the
+    /// abstain rule refuses to answer on weak evidence alone.
+    pub fn evidence(self) -> f32 {
+        match self {
+            AltKind::Literal | AltKind::Department => 1.0,
+            AltKind::Pinyin | AltKind::Synonym => 0.9,
+            AltKind::Homophone => 0.8,
+            AltKind::Part => 0.4,
+            AltKind::Ngram => 0.3,
+        }
+    }
+}
+
+/// One way a concept can match: a term of the lists (or a department name).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alternative {
+    /// The term searched.
+    pub text: String,
+    /// Its analysed words; all must match (a multi-word list term).
+    pub tokens: Vec<String>,
+    /// How it came about.
+    pub kind: AltKind,
+}
+
+/// One thing the user asked about: a typed word, a recognised colloquial term, a pinyin word.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Concept {
+    /// What the user typed for it.
+    pub label: String,
+    /// How much the concept counts: a single character counts less than a word.
+    pub importance: f32,
+    /// The terms that match it; the concept scores by its best-matching alternative.
+    pub alternatives: Vec<Alternative>,
+}
+
+/// An expansion shown to staff: `from` was also searched as `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Expansion {
+    /// What the user typed.
+    pub from: String,
+    /// The list terms searched in its place.
+    pub to: Vec<String>,
+    /// Why: `synonym`, `pinyin`, `homophone` or `department`.
+    pub via: AltKind,
+}
+
+/// How the engine read a query, returned with every answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Interpretation {
+    /// The words searched as typed (filler removed).
+    pub terms: Vec<String>,
+    /// The expansions added.
+    pub expansions: Vec<Expansion>,
+}
+
+/// The analysed query.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct QueryPlan {
+    /// The normalized query text.
+    pub normalized: String,
+    /// The concepts to match, in query order.
+    pub concepts: Vec<Concept>,
+}
+
+impl QueryPlan {
+    /// The interpretation shown to staff.
+    pub fn interpretation(&self) -> Interpretation {
+        let mut interpretation = Interpretation::default();
+        for concept in &self.concepts {
+            let literal = concept
+                .alternatives
+                .iter()
+                .any(|alt| alt.kind == AltKind::Literal);
+            if literal {
+                interpretation.terms.push(concept.label.clone());
+            }
+            for via in [
+                AltKind::Synonym,
+                AltKind::Pinyin,
+                AltKind::Homophone,
+                AltKind::Department,
+            ] {
+                let to: Vec<String> = concept
+                    .alternatives
+                    .iter()
+                    .filter(|alt| alt.kind == via)
+                    .map(|alt| alt.text.clone())
+                    .collect();
+                if !to.is_empty() {
+                    interpretation.expansions.push(Expansion {
+                        from: concept.label.clone(),
+                        to,
+                        via,
+                    });
+                }
+            }
+        }
+        interpretation
+    }
+
+    /// Every term worth highlighting in a hit: the words of all alternatives but n-grams.
+    pub fn highlight_terms(&self) -> Vec<String> {
+        let mut terms: Vec<String> = Vec::new();
+        for alt in self.concepts.iter().flat_map(|c| &c.alternatives) {
+            if alt.kind == AltKind::Ngram {
+                continue;
+            }
+            for token in &alt.tokens {
+                if !terms.contains(token) {
+                    terms.push(token.clone());
+                }
+            }
+        }
+        terms
+    }
+}

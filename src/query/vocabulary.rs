@@ -1,0 +1,201 @@
+//! The words the index knows, read from its term dictionaries at open, with their pinyin: what
+//! lets pinyin and homophone typos find real words, and department names be recognised.
+
+use std::collections::{HashMap, HashSet};
+
+use tantivy::Searcher;
+
+use crate::analysis::pinyin;
+use crate::error::{Error, Result};
+use crate::index::DutySchema;
+
+/// Characters that end a department's name (利通区民政局, 利通区委统战部, 消防救援大队, …).
+const DEPARTMENT_SUFFIXES: [&str; 12] = [
+    "局", "部", "队", "院", "委", "会", "办", "室", "站", "所", "中心", "政府",
+];
+
+/// Known words, their pinyin, and the department names of the index.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    terms: HashSet<String>,
+    by_pinyin: HashMap<String, Vec<String>>,
+    departments: Vec<String>,
+}
+
+impl Vocabulary {
+    /// Reads the analysed text fields' terms and the department names from the index; `extra`
+    /// adds words (the lexicon's terms) to the pinyin map, so pinyin can reach them too.
+    pub fn from_index<'a>(
+        searcher: &Searcher,
+        schema: &DutySchema,
+        extra: impl Iterator<Item = &'a str>,
+    ) -> Result<Vocabulary> {
+        let mut terms = HashSet::new();
+        for (field, _) in schema.weighted_text_fields() {
+            terms.extend(field_terms(searcher, field)?);
+        }
+        let mut departments: Vec<String> = field_terms(searcher, schema.department)?
+            .into_iter()
+            .collect();
+        departments.sort();
+        let mut vocabulary = Vocabulary {
+            terms,
+            by_pinyin: HashMap::new(),
+            departments,
+        };
+        let words: Vec<String> = vocabulary.terms.iter().cloned().collect();
+        for word in &words {
+            vocabulary.add_pinyin(word);
+        }
+        for word in extra {
+            vocabulary.add_pinyin(word);
+        }
+        for readings in vocabulary.by_pinyin.values_mut() {
+            readings.sort();
+        }
+        Ok(vocabulary)
+    }
+
+    fn add_pinyin(&mut self, word: &str) {
+        if word.chars().count() < 2 {
+            return;
+        }
+        for reading in pinyin::readings(word) {
+            let words = self.by_pinyin.entry(reading).or_default();
+            if !words.iter().any(|w| w == word) {
+                words.push(word.to_string());
+            }
+        }
+    }
+
+    /// Whether the index has this analysed term.
+    pub fn contains(&self, term: &str) -> bool {
+        self.terms.contains(term)
+    }
+
+    /// Known words (index terms and lexicon terms) read as `reading`.
+    pub fn words_read_as(&self, reading: &str) -> &[String] {
+        self.by_pinyin.get(reading).map_or(&[], Vec::as_slice)
+    }
+
+    /// Splits joined pinyin letters into known words' readings, with as few pieces as possible
+    /// (jieganfenshao → jiegan + fenshao); `None` when the letters cannot be covered.
+    pub fn split_pinyin(&self, letters: &str) -> Option<Vec<String>> {
+        let n = letters.len();
+        let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+        best[0] = Some((0, 0));
+        for end in 1..=n {
+            for start in 0..end {
+                let Some((pieces, _)) = best[start] else {
+                    continue;
+                };
+                if !self.by_pinyin.contains_key(&letters[start..end]) {
+                    continue;
+                }
+                if best[end].is_none_or(|(known, _)| pieces + 1 < known) {
+                    best[end] = Some((pieces + 1, start));
+                }
+            }
+        }
+        best[n]?;
+        let mut pieces = Vec::new();
+        let mut end = n;
+        while end > 0 {
+            let (_, start) = best[end]?;
+            pieces.push(letters[start..end].to_string());
+            end = start;
+        }
+        pieces.reverse();
+        Some(pieces)
+    }
+
+    /// The departments of the index whose name contains `text`, when `text` reads as a
+    /// department's name (ends in 局, 部, 大队, …): 教育局 → 利通区教育局.
+    pub fn departments_named(&self, text: &str) -> Vec<&str> {
+        let named = text.chars().count() >= 2
+            && DEPARTMENT_SUFFIXES
+                .iter()
+                .any(|suffix| text.ends_with(suffix));
+        if !named {
+            return Vec::new();
+        }
+        self.departments_containing(text)
+    }
+
+    /// The departments of the index whose name contains `text` (the API's department filter).
+    pub fn departments_containing(&self, text: &str) -> Vec<&str> {
+        self.departments
+            .iter()
+            .filter(|name| name.contains(text))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+fn field_terms(searcher: &Searcher, field: tantivy::schema::Field) -> Result<HashSet<String>> {
+    let mut terms = HashSet::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment
+            .inverted_index(field)
+            .map_err(|e| Error::index("index", e))?;
+        let mut stream = inverted
+            .terms()
+            .stream()
+            .map_err(|e| Error::index("index", e))?;
+        while stream.advance() {
+            if let Ok(term) = std::str::from_utf8(stream.key()) {
+                terms.insert(term.to_string());
+            }
+        }
+    }
+    Ok(terms)
+}
+
+#[cfg(test)]
+impl Vocabulary {
+    /// A vocabulary from plain lists, for the pipeline stages' unit tests.
+    pub fn from_words(words: &[&str], departments: &[&str]) -> Vocabulary {
+        let mut vocabulary = Vocabulary {
+            terms: words.iter().map(|w| w.to_string()).collect(),
+            by_pinyin: HashMap::new(),
+            departments: departments.iter().map(|d| d.to_string()).collect(),
+        };
+        for word in words {
+            vocabulary.add_pinyin(word);
+        }
+        vocabulary
+    }
+
+    /// Adds pinyin-only words (lexicon terms the index does not hold), as `from_index` does.
+    pub fn with_extra(mut self, words: &[&str]) -> Vocabulary {
+        for word in words {
+            self.add_pinyin(word);
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_joined_pinyin_into_known_words() {
+        let vocabulary = Vocabulary::from_words(&["秸秆", "焚烧", "燃气"], &[]);
+        assert_eq!(
+            vocabulary.split_pinyin("jieganfenshao"),
+            Some(vec!["jiegan".to_string(), "fenshao".to_string()])
+        );
+        assert_eq!(vocabulary.split_pinyin("jieganxyz"), None);
+        assert_eq!(vocabulary.words_read_as("ranqi"), ["燃气"]);
+    }
+
+    #[test]
+    fn recognises_department_names_by_suffix() {
+        let vocabulary =
+            Vocabulary::from_words(&[], &["利通区教育局", "利通区民政局", "利通区委统战部"]);
+        assert_eq!(vocabulary.departments_named("教育局"), ["利通区教育局"]);
+        assert_eq!(vocabulary.departments_named("统战部"), ["利通区委统战部"]);
+        assert!(vocabulary.departments_named("教育").is_empty());
+    }
+}

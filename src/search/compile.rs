@@ -1,0 +1,116 @@
+//! Turning a [`QueryPlan`] into tantivy queries, built directly rather than through tantivy's
+//! `QueryParser`: an unspaced Chinese sentence must not become one phrase (tantivy #718), and
+//! query syntax characters are plain text to users.
+
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query,
+    TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::Term;
+
+use crate::index::DutySchema;
+use crate::query::{AltKind, Alternative, Concept};
+
+/// Score of a match on an item's own department or owner: above any text match, so a
+/// department's items rank first for a department query.
+const DEPARTMENT_SCORE: f32 = 40.0;
+/// Tie breaker of the per-field disjunction: the best field counts, the others a little.
+const FIELD_TIE_BREAKER: f32 = 0.1;
+/// Weight of the proximity bonus (adjacent query words adjacent in a title or duty text).
+pub const PROXIMITY_WEIGHT: f32 = 0.5;
+/// Words the proximity bonus may lie apart.
+const PROXIMITY_SLOP: u32 = 2;
+
+/// The query for one alternative of a concept, weighted by its kind and the concept's importance.
+pub fn alternative_query(
+    schema: &DutySchema,
+    concept: &Concept,
+    alternative: &Alternative,
+) -> Box<dyn Query> {
+    let weight = alternative.kind.weight() * concept.importance;
+    let query: Box<dyn Query> = match alternative.kind {
+        AltKind::Department => Box::new(ConstScoreQuery::new(
+            term_query(schema.department, &alternative.text),
+            DEPARTMENT_SCORE,
+        )),
+        AltKind::Ngram => all_of(
+            alternative
+                .tokens
+                .iter()
+                .map(|gram| term_query(schema.ngram, gram))
+                .collect(),
+        ),
+        _ => all_of(
+            alternative
+                .tokens
+                .iter()
+                .map(|token| any_field(schema, token))
+                .collect(),
+        ),
+    };
+    Box::new(BoostQuery::new(query, weight))
+}
+
+/// Proximity bonus queries: each pair of adjacent single-word literal concepts as a sloppy phrase
+/// in the title and in the duty texts.
+pub fn proximity_queries(schema: &DutySchema, concepts: &[Concept]) -> Vec<Box<dyn Query>> {
+    let literal = |concept: &Concept| {
+        concept
+            .alternatives
+            .iter()
+            .find(|alt| alt.kind == AltKind::Literal && alt.tokens.len() == 1)
+            .map(|alt| alt.tokens[0].clone())
+    };
+    let words: Vec<Option<String>> = concepts.iter().map(literal).collect();
+    let mut queries: Vec<Box<dyn Query>> = Vec::new();
+    for pair in words.windows(2) {
+        let (Some(first), Some(second)) = (&pair[0], &pair[1]) else {
+            continue;
+        };
+        for field in [schema.title, schema.town_duties, schema.department_duties] {
+            let terms = vec![
+                (0, Term::from_field_text(field, first)),
+                (1, Term::from_field_text(field, second)),
+            ];
+            queries.push(Box::new(PhraseQuery::new_with_offset_and_slop(
+                terms,
+                PROXIMITY_SLOP,
+            )));
+        }
+    }
+    queries
+}
+
+/// An exact term of a raw field.
+pub fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+/// A token in any analysed text field, each field with its boost; the best field counts.
+fn any_field(schema: &DutySchema, token: &str) -> Box<dyn Query> {
+    let per_field = schema
+        .weighted_text_fields()
+        .into_iter()
+        .map(|(field, boost)| -> Box<dyn Query> {
+            Box::new(BoostQuery::new(term_query(field, token), boost))
+        })
+        .collect();
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(
+        per_field,
+        FIELD_TIE_BREAKER,
+    ))
+}
+
+/// All of `queries` must match (one query stands for itself).
+fn all_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if queries.len() == 1 {
+        return queries.remove(0);
+    }
+    Box::new(BooleanQuery::new(
+        queries.into_iter().map(|q| (Occur::Must, q)).collect(),
+    ))
+}

@@ -1,0 +1,256 @@
+//! Searching: the [`Engine`] answers a [`SearchRequest`] from the index with ranked, highlighted
+//! hits, facets and the query's interpretation, or abstains when nothing fits.
+
+mod compile;
+mod highlight;
+mod rank;
+mod request;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, EnableScoring, Query};
+use tantivy::schema::Value;
+use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument};
+
+pub use highlight::{escape, Highlighter};
+pub use request::{Facets, Hit, SearchRequest, SearchResponse, MAX_LIMIT, MAX_QUERY_CHARS};
+
+use crate::analysis::Segmenter;
+use crate::corpus::Item;
+use crate::error::{Error, Result};
+use crate::index::{open_current, BuildInfo, DutySchema};
+use crate::lexicon::Lexicon;
+use crate::query::{QueryAnalyzer, QueryPlan, Vocabulary};
+use compile::{alternative_query, proximity_queries, term_query};
+use rank::{AltWeight, Candidate, RankCollector};
+
+/// The best hit must show at least this much evidence (a literal or lexicon word counts 0.9–1,
+/// a word part 0.4, bigrams 0.3, a single character a third of that) or the engine abstains.
+const MIN_EVIDENCE: f32 = 0.75;
+/// Hits scoring below this share of the best hit are noise and are not returned.
+const RELATIVE_CUTOFF: f32 = 0.08;
+/// Suggestions offered when abstaining.
+const SUGGESTIONS: usize = 3;
+/// A suggested title is cut to this many characters.
+const SUGGESTION_CHARS: usize = 30;
+
+/// An opened index with its query analyzer: everything needed to answer searches.
+///
+/// Open it once and share it: opening loads jieba's dictionary and the lexicon, and reads the
+/// index's vocabulary.
+pub struct Engine {
+    schema: DutySchema,
+    reader: IndexReader,
+    analyzer: QueryAnalyzer,
+    info: BuildInfo,
+}
+
+impl Engine {
+    /// Opens the live index generation under `index_dir`, with the lexicon of `corpus_dir`.
+    pub fn open(corpus_dir: &Path, index_dir: &Path) -> Result<Engine> {
+        let lexicon = Lexicon::load(corpus_dir)?;
+        let segmenter = Arc::new(Segmenter::new(lexicon.segmenter_words()));
+        let handle = open_current(index_dir, Arc::clone(&segmenter))?;
+        let reader = handle
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| Error::index(index_dir, e))?;
+        let schema = DutySchema::new();
+        let searcher = reader.searcher();
+        let lexicon_terms: Vec<String> = lexicon.synonyms.all_terms().map(String::from).collect();
+        let vocabulary =
+            Vocabulary::from_index(&searcher, &schema, lexicon_terms.iter().map(String::as_str))?;
+        Ok(Engine {
+            schema,
+            reader,
+            analyzer: QueryAnalyzer::new(segmenter, lexicon, vocabulary),
+            info: handle.info,
+        })
+    }
+
+    /// What the build of the open index reported.
+    pub fn info(&self) -> &BuildInfo {
+        &self.info
+    }
+
+    /// Number of items in the index.
+    pub fn num_items(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// How a query is read, without searching.
+    pub fn analyze(&self, query: &str) -> QueryPlan {
+        self.analyzer.analyze(query)
+    }
+
+    /// Answers a search request.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        request.validate()?;
+        let started = Instant::now();
+        let plan = self.analyzer.analyze(&request.query);
+        let searcher = self.reader.searcher();
+        let candidates = self.rank(&searcher, &plan, request)?;
+        let mut response = SearchResponse {
+            query: request.query.clone(),
+            total: 0,
+            took_ms: 0.0,
+            hits: Vec::new(),
+            facets: Facets::default(),
+            interpretation: plan.interpretation(),
+            suggestions: Vec::new(),
+        };
+        let confident = candidates
+            .first()
+            .is_some_and(|best| best.evidence >= MIN_EVIDENCE);
+        if confident {
+            let floor = candidates[0].score * RELATIVE_CUTOFF;
+            let kept: Vec<&Candidate> = candidates.iter().filter(|c| c.score >= floor).collect();
+            for candidate in &kept {
+                *response
+                    .facets
+                    .list
+                    .entry(candidate.list.clone())
+                    .or_default() += 1;
+                *response
+                    .facets
+                    .category
+                    .entry(candidate.category.clone())
+                    .or_default() += 1;
+            }
+            let passing: Vec<&&Candidate> = kept.iter().filter(|c| c.passes_filters).collect();
+            response.total = passing.len();
+            let highlighter = Highlighter::new(&plan.highlight_terms());
+            for candidate in passing.into_iter().skip(request.offset).take(request.limit) {
+                let item = self.stored_item(&searcher, candidate.address)?;
+                let highlights = highlights(&highlighter, &item);
+                response
+                    .hits
+                    .push(Hit::new(item, round(candidate.score), highlights));
+            }
+        } else {
+            for candidate in candidates.iter().take(SUGGESTIONS) {
+                let title = self.stored_item(&searcher, candidate.address)?.title;
+                response
+                    .suggestions
+                    .push(title.chars().take(SUGGESTION_CHARS).collect());
+            }
+        }
+        response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+        Ok(response)
+    }
+
+    /// Every candidate of the plan, scored and sorted best first.
+    fn rank(
+        &self,
+        searcher: &Searcher,
+        plan: &QueryPlan,
+        request: &SearchRequest,
+    ) -> Result<Vec<Candidate>> {
+        let scoring = EnableScoring::enabled_from_searcher(searcher);
+        let weight_of =
+            |query: &dyn Query| query.weight(scoring).map_err(|e| Error::index("index", e));
+        let mut union: Vec<Box<dyn Query>> = Vec::new();
+        let mut alternatives = Vec::new();
+        for (index, concept) in plan.concepts.iter().enumerate() {
+            for alternative in &concept.alternatives {
+                let query = alternative_query(&self.schema, concept, alternative);
+                alternatives.push(AltWeight {
+                    concept: index,
+                    kind: alternative.kind,
+                    weight: weight_of(query.as_ref())?,
+                });
+                union.push(query);
+            }
+        }
+        if union.is_empty() {
+            return Ok(Vec::new());
+        }
+        let proximity = proximity_queries(&self.schema, &plan.concepts)
+            .iter()
+            .map(|q| weight_of(q.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        let filters = self
+            .filter_queries(request)
+            .iter()
+            .map(|q| weight_of(q.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        let collector = RankCollector {
+            importance: plan.concepts.iter().map(|c| c.importance).collect(),
+            alternatives,
+            proximity,
+            filters,
+        };
+        searcher
+            .search(&BooleanQuery::union(union), &collector)
+            .map_err(|e| Error::index("index", e))
+    }
+
+    /// One query per filter of the request; an item must match all of them.
+    fn filter_queries(&self, request: &SearchRequest) -> Vec<Box<dyn Query>> {
+        let mut filters = Vec::new();
+        if let Some(list) = request.list {
+            filters.push(term_query(self.schema.list, list.as_str()));
+        }
+        if let Some(category) = &request.category {
+            filters.push(term_query(self.schema.category, category));
+        }
+        if let Some(department) = &request.department {
+            let names: Vec<Box<dyn Query>> = self
+                .analyzer
+                .vocabulary()
+                .departments_containing(department)
+                .into_iter()
+                .map(|name| term_query(self.schema.department, name))
+                .collect();
+            filters.push(Box::new(BooleanQuery::union(names)));
+        }
+        filters
+    }
+
+    /// The whole item with this id, if any.
+    pub fn item(&self, id: &str) -> Result<Option<Item>> {
+        let searcher = self.reader.searcher();
+        let query = term_query(self.schema.id, id);
+        let top = searcher
+            .search(query.as_ref(), &TopDocs::with_limit(1).order_by_score())
+            .map_err(|e| Error::index("index", e))?;
+        top.first()
+            .map(|(_, address)| self.stored_item(&searcher, *address))
+            .transpose()
+    }
+
+    fn stored_item(&self, searcher: &Searcher, address: tantivy::DocAddress) -> Result<Item> {
+        let doc: TantivyDocument = searcher
+            .doc(address)
+            .map_err(|e| Error::index("index", e))?;
+        let json = doc
+            .get_first(self.schema.item)
+            .and_then(|value| value.as_str())
+            .ok_or_else(|| Error::index("index", "a document has no stored item"))?;
+        serde_json::from_str(json).map_err(|e| Error::index("index", e))
+    }
+}
+
+fn highlights(highlighter: &Highlighter, item: &Item) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (field, text) in [
+        ("title", &item.title),
+        ("town_duties", &item.town_duties),
+        ("department_duties", &item.department_duties),
+    ] {
+        if let Some(marked) = highlighter.highlight(text) {
+            out.insert(field.to_string(), marked);
+        }
+    }
+    out
+}
+
+fn round(score: f32) -> f32 {
+    (score * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,184 @@
+//! Ranking: a tantivy collector that scores every candidate by its concepts.
+//!
+//! Each concept scores by its best alternative (so a concept matched many ways counts once);
+//! the sum is scaled by the share of the query's concepts an item matches, so more distinct
+//! concepts matched rank higher than one concept matched many times; adjacent query words found
+//! close together add a proximity bonus. The evidence of a match (literal and lexicon terms are
+//! strong, word parts and bigrams weak) is kept for the abstain rule.
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::StrColumn;
+use tantivy::query::{Scorer, Weight};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TERMINATED};
+
+use crate::query::AltKind;
+
+/// How strongly the share of matched concepts scales the score.
+const COVERAGE_EXPONENT: i32 = 2;
+
+/// The scoring parts of one alternative.
+pub struct AltWeight {
+    /// Index of its concept.
+    pub concept: usize,
+    /// Its kind, for the evidence it gives.
+    pub kind: AltKind,
+    /// The compiled tantivy weight.
+    pub weight: Box<dyn Weight>,
+}
+
+/// A scored candidate.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Where the item is.
+    pub address: DocAddress,
+    /// Final ranking score.
+    pub score: f32,
+    /// Sum over matched concepts of importance × the strongest evidence that matched them.
+    pub evidence: f32,
+    /// The item's list (machine name), for facets.
+    pub list: String,
+    /// The item's category, for facets.
+    pub category: String,
+    /// Whether the item passes the request's filters.
+    pub passes_filters: bool,
+}
+
+/// Scores every item the candidate query matches.
+pub struct RankCollector {
+    /// Importance of each concept.
+    pub importance: Vec<f32>,
+    /// Every alternative of every concept.
+    pub alternatives: Vec<AltWeight>,
+    /// Proximity bonus weights.
+    pub proximity: Vec<Box<dyn Weight>>,
+    /// Filters every passing item must match (list, category, department).
+    pub filters: Vec<Box<dyn Weight>>,
+}
+
+impl Collector for RankCollector {
+    type Fruit = Vec<Candidate>;
+    type Child = RankSegmentCollector;
+
+    fn for_segment(
+        &self,
+        segment_ord: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<RankSegmentCollector> {
+        let scorers = |weights: &mut dyn Iterator<Item = &Box<dyn Weight>>| {
+            weights
+                .map(|w| w.scorer(reader, 1.0))
+                .collect::<tantivy::Result<Vec<_>>>()
+        };
+        let fast = reader.fast_fields();
+        Ok(RankSegmentCollector {
+            segment_ord,
+            importance: self.importance.clone(),
+            alternatives: self
+                .alternatives
+                .iter()
+                .map(|alt| Ok((alt.concept, alt.kind, alt.weight.scorer(reader, 1.0)?)))
+                .collect::<tantivy::Result<Vec<_>>>()?,
+            proximity: scorers(&mut self.proximity.iter())?,
+            filters: scorers(&mut self.filters.iter())?,
+            list: fast.str("list")?,
+            category: fast.str("category")?,
+            candidates: Vec::new(),
+            best: vec![(0.0, 0.0); self.importance.len()],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<Candidate>>) -> tantivy::Result<Vec<Candidate>> {
+        let mut all: Vec<Candidate> = fruits.into_iter().flatten().collect();
+        all.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.address.cmp(&b.address)));
+        Ok(all)
+    }
+}
+
+/// The per-segment side of [`RankCollector`].
+pub struct RankSegmentCollector {
+    segment_ord: SegmentOrdinal,
+    importance: Vec<f32>,
+    alternatives: Vec<(usize, AltKind, Box<dyn Scorer>)>,
+    proximity: Vec<Box<dyn Scorer>>,
+    filters: Vec<Box<dyn Scorer>>,
+    list: Option<StrColumn>,
+    category: Option<StrColumn>,
+    candidates: Vec<Candidate>,
+    /// Per concept, the best (score, evidence) for the current document.
+    best: Vec<(f32, f32)>,
+}
+
+/// Moves `scorer` to `doc` if it can and says whether it matches there.
+fn matches(scorer: &mut dyn Scorer, doc: DocId) -> bool {
+    if scorer.doc() < doc {
+        scorer.seek(doc);
+    }
+    scorer.doc() == doc && doc != TERMINATED
+}
+
+fn column_value(column: &Option<StrColumn>, doc: DocId) -> String {
+    let mut value = String::new();
+    if let Some(column) = column {
+        if let Some(ord) = column.term_ords(doc).next() {
+            let _ = column.ord_to_str(ord, &mut value);
+        }
+    }
+    value
+}
+
+impl SegmentCollector for RankSegmentCollector {
+    type Fruit = Vec<Candidate>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.best.iter_mut().for_each(|b| *b = (0.0, 0.0));
+        for (concept, kind, scorer) in &mut self.alternatives {
+            if matches(scorer.as_mut(), doc) {
+                let best = &mut self.best[*concept];
+                best.0 = best.0.max(scorer.score());
+                best.1 = best.1.max(kind.evidence());
+            }
+        }
+        let mut sum = 0.0;
+        let mut matched = 0.0;
+        let mut evidence = 0.0;
+        let mut total_importance = 0.0;
+        for ((score, strength), importance) in self.best.iter().zip(&self.importance) {
+            total_importance += importance;
+            if *score > 0.0 {
+                sum += score;
+                matched += importance;
+                evidence += strength * importance;
+            }
+        }
+        for scorer in &mut self.proximity {
+            if matches(scorer.as_mut(), doc) {
+                sum += super::compile::PROXIMITY_WEIGHT * scorer.score();
+            }
+        }
+        let coverage = if total_importance > 0.0 {
+            matched / total_importance
+        } else {
+            0.0
+        };
+        let passes_filters = self
+            .filters
+            .iter_mut()
+            .all(|scorer| matches(scorer.as_mut(), doc));
+        self.candidates.push(Candidate {
+            address: DocAddress::new(self.segment_ord, doc),
+            score: sum * coverage.powi(COVERAGE_EXPONENT),
+            evidence,
+            list: column_value(&self.list, doc),
+            category: column_value(&self.category, doc),
+            passes_filters,
+        });
+    }
+
+    fn harvest(self) -> Vec<Candidate> {
+        self.candidates
+    }
+}

@@ -1,0 +1,173 @@
+//! What a search is asked and what it answers: the request with its validation, and the
+//! response with hits, facets and the query's interpretation.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::corpus::{Item, ListKind};
+use crate::error::{Error, Result};
+use crate::query::Interpretation;
+
+/// Longest query accepted, in characters: a pasted complaint fits, a pasted document does not.
+pub const MAX_QUERY_CHARS: usize = 512;
+/// Most hits one page may ask for.
+pub const MAX_LIMIT: usize = 100;
+
+/// A validated search request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// The query as typed.
+    pub query: String,
+    /// Hits per page, 1..=100.
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Only this list.
+    pub list: Option<ListKind>,
+    /// Only this category (exact name, e.g. 城乡建设).
+    pub category: Option<String>,
+    /// Only items naming this department (a full name, or part of one such as 民政局).
+    pub department: Option<String>,
+}
+
+impl SearchRequest {
+    /// A first page of 10 hits for `query`, without filters; fails like [`SearchRequest::validate`].
+    pub fn new(query: &str) -> Result<SearchRequest> {
+        let request = SearchRequest {
+            query: query.to_string(),
+            limit: 10,
+            offset: 0,
+            list: None,
+            category: None,
+            department: None,
+        };
+        request.validate()?;
+        Ok(request)
+    }
+
+    /// Refuses a blank or over-long query and a limit outside 1..=100, saying which.
+    pub fn validate(&self) -> Result<()> {
+        if self.query.trim().is_empty() {
+            return Err(Error::BadRequest("q must not be blank".into()));
+        }
+        let chars = self.query.chars().count();
+        if chars > MAX_QUERY_CHARS {
+            return Err(Error::BadRequest(format!(
+                "q is {chars} characters long; at most {MAX_QUERY_CHARS} are allowed"
+            )));
+        }
+        if !(1..=MAX_LIMIT).contains(&self.limit) {
+            return Err(Error::BadRequest(format!(
+                "limit must be between 1 and {MAX_LIMIT}, got {}",
+                self.limit
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// One ranked duty.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// Item id (`coop-7-4`).
+    pub id: String,
+    /// List machine name.
+    pub list: ListKind,
+    /// List label (配合履职事项).
+    pub list_label: &'static str,
+    /// Category name.
+    pub category: String,
+    /// 事项名称.
+    pub title: String,
+    /// Owners exactly as the document names them; empty when it names nobody.
+    pub owner: Vec<String>,
+    /// Ownership in a sentence (牵头部门：…，金星镇配合).
+    pub owner_statement: String,
+    /// Departments named by the item.
+    pub departments: Vec<String>,
+    /// What the town does.
+    pub town_duties: String,
+    /// What the departments do.
+    pub department_duties: String,
+    /// The town.
+    pub town: String,
+    /// Ranking score (higher is better; comparable within one answer only).
+    pub score: f32,
+    /// Per field, the HTML-escaped text with `<mark>` around matched terms.
+    pub highlights: BTreeMap<String, String>,
+}
+
+impl Hit {
+    /// A hit for `item`, scored and highlighted.
+    pub fn new(item: Item, score: f32, highlights: BTreeMap<String, String>) -> Hit {
+        Hit {
+            list_label: item.list_label(),
+            owner_statement: item.owner_statement(),
+            id: item.id,
+            list: item.list,
+            category: item.category,
+            title: item.title,
+            owner: item.owner,
+            departments: item.departments,
+            town_duties: item.town_duties,
+            department_duties: item.department_duties,
+            town: item.town,
+            score,
+            highlights,
+        }
+    }
+}
+
+/// Counts of matching items per list and per category (before the request's filters apply).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    /// Per list machine name.
+    pub list: BTreeMap<String, usize>,
+    /// Per category name.
+    pub category: BTreeMap<String, usize>,
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResponse {
+    /// The query as typed.
+    pub query: String,
+    /// Matching items after filters (0 when the engine abstains).
+    pub total: usize,
+    /// Time spent in the engine, in milliseconds.
+    pub took_ms: f64,
+    /// The requested page of hits.
+    pub hits: Vec<Hit>,
+    /// Counts per list and category.
+    pub facets: Facets,
+    /// How the query was read.
+    pub interpretation: Interpretation,
+    /// When nothing fits: the nearest duty titles, to help rephrase.
+    pub suggestions: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_the_problem() {
+        assert!(SearchRequest::new("燃气").is_ok());
+        let blank = SearchRequest::new("  ").unwrap_err().to_string();
+        assert!(blank.contains("blank"), "{blank}");
+        let long = SearchRequest::new(&"燃".repeat(513))
+            .unwrap_err()
+            .to_string();
+        assert!(long.contains("513"), "{long}");
+        let mut request = SearchRequest::new("燃气").unwrap();
+        request.limit = 0;
+        assert!(request
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("limit"));
+        request.limit = 101;
+        assert!(request.validate().is_err());
+    }
+}

@@ -1,0 +1,85 @@
+//! Parsing `/api/search` parameters by hand, so every bad value gets a message saying what is
+//! wrong and what is expected. Unknown parameters are ignored; a repeated one counts once (first).
+
+use super::error::ApiError;
+use crate::corpus::ListKind;
+use crate::search::{SearchRequest, MAX_LIMIT};
+
+/// Builds the search request from a raw query string.
+pub fn search_request(raw: &str) -> Result<SearchRequest, ApiError> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.trim().to_string())
+    };
+    let query = get("q").ok_or_else(|| ApiError::bad_request("missing q: add ?q=燃气"))?;
+    let limit = match get("limit") {
+        None => 10,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "limit must be an integer between 1 and {MAX_LIMIT}, got {text:?}"
+                ))
+            })?,
+    };
+    let offset = match get("offset") {
+        None => 0,
+        Some(text) => text.parse::<usize>().map_err(|_| {
+            ApiError::bad_request(format!(
+                "offset must be a non-negative integer, got {text:?}"
+            ))
+        })?,
+    };
+    let list = match get("list").filter(|l| !l.is_empty()) {
+        None => None,
+        Some(name) => Some(ListKind::parse(&name).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "unknown list {name:?}; expected basic, coop or withdrawn"
+            ))
+        })?),
+    };
+    let request = SearchRequest {
+        query,
+        limit,
+        offset,
+        list,
+        category: get("category").filter(|c| !c.is_empty()),
+        department: get("department").filter(|d| !d.is_empty()),
+    };
+    request.validate()?;
+    Ok(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_filters() {
+        let request = search_request("q=%E7%87%83%E6%B0%94&list=coop&unknown=1").unwrap();
+        assert_eq!(request.query, "燃气");
+        assert_eq!((request.limit, request.offset), (10, 0));
+        assert_eq!(request.list, Some(ListKind::Coop));
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for raw in [
+            "",
+            "q=",
+            "q=a&limit=0",
+            "q=a&limit=x",
+            "q=a&offset=-1",
+            "q=a&list=other",
+        ] {
+            assert!(search_request(raw).is_err(), "{raw}");
+        }
+    }
+}
