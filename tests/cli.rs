@@ -1,0 +1,265 @@
+//! The `duty-search` binary as staff and deployments run it: index, search, eval and serve,
+//! each on its own temporary index built from the repository's corpus, and its refusals.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{copy_corpus, corpus_dir};
+use duty_search::search::{Engine, SearchRequest};
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_duty-search");
+
+/// The binary with `--corpus` and `--index` given, and no configuration from the environment.
+fn command(corpus: &Path, index: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DUTY_SEARCH_CORPUS")
+        .env_remove("DUTY_SEARCH_INDEX")
+        .env_remove("DUTY_SEARCH_BIND")
+        .env_remove("DUTY_SEARCH_PORT")
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--index")
+        .arg(index);
+    command
+}
+
+/// Runs the binary on `corpus` and `index` with `args` and waits for it.
+fn run(corpus: &Path, index: &Path, args: &[&str]) -> Output {
+    command(corpus, index)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn assert_success(output: &Output, what: &str) {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        output.status,
+        stdout(output),
+        stderr(output)
+    );
+}
+
+fn temp_dir() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("duty-search-cli-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("a temporary directory")
+}
+
+/// The generation directory `index/CURRENT` names.
+fn current_generation(index: &Path) -> PathBuf {
+    let name = std::fs::read_to_string(index.join("CURRENT")).expect("index/CURRENT is readable");
+    index.join(name.trim())
+}
+
+#[test]
+fn index_builds_every_item() {
+    let dir = temp_dir();
+    let index = dir.path().join("index");
+    let output = run(&corpus_dir(), &index, &["index"]);
+    assert_success(&output, "index");
+    assert!(stdout(&output).contains("261"), "{}", stdout(&output));
+    assert!(current_generation(&index).is_dir());
+}
+
+#[test]
+fn search_prints_gas_safety_first_with_its_owners() {
+    let dir = temp_dir();
+    let output = run(&corpus_dir(), dir.path(), &["search", "燃气"]);
+    assert_success(&output, "search 燃气");
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    let first = lines
+        .iter()
+        .position(|line| line.trim_start().starts_with("1."))
+        .unwrap_or_else(|| panic!("no result line:\n{text}"));
+    assert!(lines[first].contains("coop-1-1 "), "{text}");
+    let owner = lines.get(first + 1).copied().unwrap_or_default();
+    assert!(
+        owner.contains("吴忠市住房和城乡建设局") && owner.contains("利通区住房城乡建设和交通局"),
+        "{text}"
+    );
+}
+
+#[test]
+fn search_explains_its_reading_of_the_query() {
+    let dir = temp_dir();
+    let output = run(
+        &corpus_dir(),
+        dir.path(),
+        &["search", "电瓶车", "--explain"],
+    );
+    assert_success(&output, "search 电瓶车 --explain");
+    let text = stdout(&output);
+    assert!(text.contains("\"concepts\""), "{text}");
+    assert!(text.contains("\"synonym\""), "{text}");
+    assert!(text.contains("电动自行车"), "{text}");
+}
+
+#[test]
+fn eval_prints_the_metrics_table() {
+    let dir = temp_dir();
+    let output = run(
+        &corpus_dir(),
+        dir.path(),
+        &["eval", "tests/data/dev-queries.jsonl"],
+    );
+    assert_success(&output, "eval");
+    let text = stdout(&output);
+    assert!(text.lines().any(|l| l.starts_with("| kind |")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("| all |")), "{text}");
+}
+
+#[test]
+fn a_missing_corpus_is_refused_naming_the_path() {
+    let dir = temp_dir();
+    for args in [&["index"][..], &["search", "燃气"]] {
+        let output = run(Path::new("/nonexistent"), dir.path(), args);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        assert!(
+            stderr(&output).contains("/nonexistent"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn a_malformed_corpus_is_refused_and_the_previous_index_keeps_serving() {
+    let dir = temp_dir();
+    let corpus = dir.path().join("corpus");
+    let index = dir.path().join("index");
+    copy_corpus(&corpus_dir(), &corpus);
+    assert_success(&run(&corpus, &index, &["index"]), "index of the good copy");
+    let live = current_generation(&index);
+
+    // Delete item 3 of 二、经济发展: the parser must stop at the row that follows.
+    let list = std::fs::read_dir(corpus.join("lists"))
+        .expect("lists/")
+        .map(|entry| entry.expect("an entry").path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "txt"))
+        .expect("a list document");
+    let text = std::fs::read_to_string(&list).expect("the list document");
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    let heading = lines
+        .iter()
+        .position(|line| line.starts_with("二、经济发展"))
+        .expect("the heading 二、经济发展");
+    let removed = lines.remove(heading + 3);
+    assert!(removed.starts_with("3\t"), "{removed}");
+    std::fs::write(&list, lines.join("\n")).expect("write the broken copy");
+    let at = heading + 4; // the 1-based line now holding item 4
+
+    let output = run(&corpus, &index, &["index"]);
+    assert!(
+        !output.status.success(),
+        "index of a broken corpus succeeded"
+    );
+    let message = stderr(&output);
+    assert!(message.contains(&format!("line {at}")), "{message}");
+    let file = list.file_name().unwrap().to_string_lossy();
+    assert!(message.contains(file.as_ref()), "{message}");
+
+    assert_eq!(current_generation(&index), live, "CURRENT moved");
+    assert!(live.is_dir(), "the live generation was removed");
+    let engine = Engine::open(&corpus_dir(), &index).expect("the previous index opens");
+    assert_eq!(engine.num_items(), common::ITEMS);
+    let response = engine
+        .search(&SearchRequest::new("燃气").unwrap())
+        .expect("a search");
+    assert!(!response.hits.is_empty());
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_builds_a_missing_index_and_answers() {
+    let dir = temp_dir();
+    let index = dir.path().join("fresh-index");
+    let port = {
+        let probe = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        probe.local_addr().expect("an address").port()
+    };
+    let log_path = dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("a log file");
+    // Configured through the environment, as a deployment would.
+    let child = Command::new(BIN)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DUTY_SEARCH_CORPUS", corpus_dir())
+        .env("DUTY_SEARCH_INDEX", &index)
+        .env("DUTY_SEARCH_BIND", "127.0.0.1")
+        .env("DUTY_SEARCH_PORT", port.to_string())
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("serve starts");
+    let mut server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = server.0.try_wait().expect("the child's status") {
+            panic!("serve exited with {status}:\n{}", log());
+        }
+        let health = client.get(format!("{base}/healthz")).send().await;
+        if health.as_ref().is_ok_and(|r| r.status().is_success()) {
+            let body: serde_json::Value = health.unwrap().json().await.expect("JSON health");
+            assert_eq!(body["status"], "ok");
+            assert_eq!(body["items"], common::ITEMS);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no healthy server within 20 s:\n{}",
+            log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(current_generation(&index).is_dir(), "serve built no index");
+
+    let response = client
+        .get(format!("{base}/api/search"))
+        .query(&[("q", "燃气")])
+        .send()
+        .await
+        .expect("a search answer");
+    assert_eq!(response.status().as_u16(), 200);
+    let body: serde_json::Value = response.json().await.expect("JSON search");
+    assert_eq!(body["query"], "燃气");
+    let ids: Vec<&str> = body["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter_map(|hit| hit["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"coop-1-1"), "{ids:?}");
+    drop(server);
+}

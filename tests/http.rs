@@ -1,0 +1,398 @@
+//! The HTTP API on a real index, asked two ways: the router in-process (`tower::ServiceExt`)
+//! and a real server on a free local port (reqwest). Every answer, good or bad, is JSON.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use duty_search::server::{app, AppState};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// How a request reaches the API.
+#[derive(Debug, Clone, Copy)]
+enum Via {
+    /// The router, called in-process.
+    Router,
+    /// A real server listening on this address.
+    Server(SocketAddr),
+}
+
+/// One answer of the API.
+#[derive(Debug)]
+struct Answer {
+    status: StatusCode,
+    body: Value,
+}
+
+fn state() -> AppState {
+    AppState {
+        engine: common::engine(),
+    }
+}
+
+/// Serves the API on 127.0.0.1 on a port the system picks, until the test's runtime ends.
+async fn server() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a local port");
+    let address = listener.local_addr().expect("a bound address");
+    let router = app(state());
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .await
+            .expect("the server runs");
+    });
+    address
+}
+
+/// Both ways of reaching the API.
+async fn both() -> [Via; 2] {
+    [Via::Router, Via::Server(server().await)]
+}
+
+/// GETs `path` (which may hold raw Chinese when sent to the server) and checks that the
+/// answer is JSON.
+async fn get(via: Via, path: &str) -> Answer {
+    send(via, Method::GET, path).await
+}
+
+/// Sends `method` to `path` and checks that the answer is JSON.
+async fn send(via: Via, method: Method, path: &str) -> Answer {
+    let (status, content_type, bytes) = match via {
+        Via::Router => {
+            let request = Request::builder()
+                .method(method.clone())
+                .uri(path)
+                .body(Body::empty())
+                .expect("a valid request");
+            let response = app(state()).oneshot(request).await.expect("an answer");
+            let status = response.status();
+            let content_type = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.to_str().expect("an ASCII content type").to_string());
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .expect("a body")
+                .to_bytes()
+                .to_vec();
+            (status, content_type, bytes)
+        }
+        Via::Server(address) => {
+            let method = reqwest::Method::from_bytes(method.as_str().as_bytes()).expect("a method");
+            let response = reqwest::Client::new()
+                .request(method, format!("http://{address}{path}"))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            let status = StatusCode::from_u16(response.status().as_u16()).expect("a status");
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .map(|v| v.to_str().expect("an ASCII content type").to_string());
+            let bytes = response.bytes().await.expect("a body").to_vec();
+            (status, content_type, bytes)
+        }
+    };
+    assert!(
+        content_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with("application/json")),
+        "{via:?} {method} {path}: {status}, content type {content_type:?}"
+    );
+    let body = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        panic!(
+            "{via:?} {method} {path}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    Answer { status, body }
+}
+
+/// Percent-encodes a query parameter value.
+fn encode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// The keys of a JSON object, sorted.
+fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+fn ids(body: &Value) -> Vec<&str> {
+    body["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|hit| hit["id"].as_str().expect("an id"))
+        .collect()
+}
+
+/// Asserts a JSON error answer with `status` whose message names `parameter` as a word.
+fn assert_error(answer: &Answer, status: StatusCode, parameter: &str, what: &str) {
+    assert_eq!(answer.status, status, "{what}: {}", answer.body);
+    assert_eq!(keys(&answer.body), ["error"], "{what}: {}", answer.body);
+    let message = answer.body["error"].as_str().expect("an error message");
+    assert!(
+        message
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .any(|word| word == parameter),
+        "{what}: the error {message:?} does not mention {parameter}"
+    );
+}
+
+fn is_string_array(value: &Value) -> bool {
+    value
+        .as_array()
+        .is_some_and(|items| items.iter().all(Value::is_string))
+}
+
+#[tokio::test]
+async fn search_answers_with_the_documented_shape() {
+    for via in both().await {
+        let path = match via {
+            Via::Router => "/api/search?q=%E7%87%83%E6%B0%94",
+            Via::Server(_) => "/api/search?q=燃气",
+        };
+        let answer = get(via, path).await;
+        assert_eq!(answer.status, StatusCode::OK, "{via:?}: {}", answer.body);
+        let body = &answer.body;
+        for key in [
+            "query",
+            "total",
+            "took_ms",
+            "hits",
+            "facets",
+            "interpretation",
+            "suggestions",
+        ] {
+            assert!(body.get(key).is_some(), "{via:?}: no {key} in {body}");
+        }
+        assert_eq!(body["query"], "燃气");
+        let total = body["total"].as_u64().expect("total is a count");
+        assert!(total > 0);
+        assert!(body["took_ms"].as_f64().is_some_and(|ms| ms >= 0.0));
+        let hits = body["hits"].as_array().expect("hits is an array");
+        assert!(!hits.is_empty() && hits.len() as u64 <= total.min(10));
+        for hit in hits {
+            for key in [
+                "id",
+                "list",
+                "list_label",
+                "category",
+                "title",
+                "town_duties",
+                "department_duties",
+            ] {
+                assert!(hit[key].is_string(), "{via:?}: hit {key} in {hit}");
+            }
+            assert!(
+                ["basic", "coop", "withdrawn"].contains(&hit["list"].as_str().unwrap()),
+                "{hit}"
+            );
+            assert!(is_string_array(&hit["owner"]), "{hit}");
+            assert!(is_string_array(&hit["departments"]), "{hit}");
+            assert!(hit["score"].is_number(), "{hit}");
+            let highlights = hit["highlights"].as_object().expect("highlights object");
+            assert!(highlights.values().all(Value::is_string), "{hit}");
+        }
+        assert!(hits.iter().any(|hit| hit["highlights"]
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|h| h.as_str().unwrap().contains("<mark>燃气</mark>"))));
+        assert_eq!(keys(&body["facets"]), ["category", "list"]);
+        let list_counts: u64 = body["facets"]["list"]
+            .as_object()
+            .expect("list facet object")
+            .values()
+            .map(|count| count.as_u64().expect("a count"))
+            .sum();
+        assert_eq!(list_counts, total);
+        assert!(body["facets"]["category"].is_object());
+        let interpretation = &body["interpretation"];
+        assert!(
+            is_string_array(&interpretation["terms"]),
+            "{interpretation}"
+        );
+        assert!(interpretation["expansions"].is_array(), "{interpretation}");
+        assert!(is_string_array(&body["suggestions"]));
+    }
+}
+
+#[tokio::test]
+async fn percent_encoded_chinese_is_decoded() {
+    let complaint = "楼道里有人给电动车飞线充电，物业也不管，太危险了";
+    for via in both().await {
+        for query in ["婚姻登记", complaint, "燃气 安全"] {
+            let answer = get(via, &format!("/api/search?q={}", encode(query))).await;
+            assert_eq!(answer.status, StatusCode::OK, "{via:?} {query}");
+            assert_eq!(answer.body["query"], query, "{via:?}");
+            assert!(!ids(&answer.body).is_empty(), "{via:?} {query}: no hit");
+        }
+        let spaced = get(via, "/api/search?q=%E7%87%83%E6%B0%94+%E5%AE%89%E5%85%A8").await;
+        assert_eq!(spaced.body["query"], "燃气 安全", "{via:?}");
+    }
+}
+
+#[tokio::test]
+async fn filters_and_paging_are_applied() {
+    for via in both().await {
+        let all = get(via, "/api/search?q=%E5%AE%89%E5%85%A8&limit=100").await;
+        let coop = get(via, "/api/search?q=%E5%AE%89%E5%85%A8&list=coop&limit=100").await;
+        assert_eq!(coop.status, StatusCode::OK);
+        assert!(!ids(&coop.body).is_empty());
+        assert!(coop.body["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|hit| hit["list"] == "coop"));
+        assert_eq!(coop.body["total"], all.body["facets"]["list"]["coop"]);
+        assert_eq!(coop.body["facets"], all.body["facets"]);
+
+        let page = get(via, "/api/search?q=%E5%AE%89%E5%85%A8&limit=3&offset=2").await;
+        assert_eq!(ids(&page.body), ids(&all.body)[2..5]);
+        assert_eq!(page.body["total"], all.body["total"]);
+    }
+}
+
+#[tokio::test]
+async fn an_item_is_answered_whole() {
+    let item = common::engine()
+        .item("coop-7-4")
+        .expect("lookup")
+        .expect("coop-7-4 exists");
+    for via in both().await {
+        let answer = get(via, "/api/items/coop-7-4").await;
+        assert_eq!(answer.status, StatusCode::OK, "{via:?}: {}", answer.body);
+        let mut body = answer.body;
+        assert_eq!(body["list_label"], "配合履职事项");
+        assert_eq!(body["owner_statement"], item.owner_statement());
+        assert_eq!(body["departments"].as_array().map(Vec::len), Some(3));
+        let object = body.as_object_mut().unwrap();
+        object.remove("list_label");
+        object.remove("owner_statement");
+        assert_eq!(body, serde_json::to_value(&item).unwrap(), "{via:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_item_is_a_json_404() {
+    for via in both().await {
+        let answer = get(via, "/api/items/unknown").await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{via:?}");
+        assert_eq!(keys(&answer.body), ["error"]);
+        assert!(answer.body["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("unknown")));
+    }
+}
+
+#[tokio::test]
+async fn health_reports_the_index() {
+    let info = common::engine().info().clone();
+    for via in both().await {
+        let answer = get(via, "/healthz").await;
+        assert_eq!(answer.status, StatusCode::OK, "{via:?}");
+        assert_eq!(answer.body["status"], "ok");
+        assert_eq!(answer.body["items"], common::ITEMS);
+        assert_eq!(answer.body["built_at"], info.built_at_text.as_str());
+        assert!(answer.body["built_at"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
+    }
+}
+
+#[tokio::test]
+async fn bad_requests_are_json_400s_naming_the_parameter() {
+    let long = "燃".repeat(513);
+    let long = format!("/api/search?q={}", encode(&long));
+    let cases = [
+        ("/api/search", "q"),
+        ("/api/search?limit=5", "q"),
+        ("/api/search?q=", "q"),
+        ("/api/search?q=%20%20", "q"),
+        (long.as_str(), "q"),
+        ("/api/search?q=%E7%87%83%E6%B0%94&limit=0", "limit"),
+        ("/api/search?q=%E7%87%83%E6%B0%94&limit=101", "limit"),
+        ("/api/search?q=%E7%87%83%E6%B0%94&limit=abc", "limit"),
+        ("/api/search?q=%E7%87%83%E6%B0%94&limit=-1", "limit"),
+        ("/api/search?q=%E7%87%83%E6%B0%94&offset=-1", "offset"),
+        ("/api/search?q=%E7%87%83%E6%B0%94&offset=abc", "offset"),
+        ("/api/search?q=%E7%87%83%E6%B0%94&list=other", "list"),
+    ];
+    for via in both().await {
+        for (path, parameter) in cases {
+            let answer = get(via, path).await;
+            assert_error(
+                &answer,
+                StatusCode::BAD_REQUEST,
+                parameter,
+                &format!("{via:?} GET {path}"),
+            );
+        }
+    }
+    // 512 characters are accepted.
+    let longest = format!("/api/search?q={}", encode(&"燃".repeat(512)));
+    assert_eq!(get(Via::Router, &longest).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_parameters_are_ignored() {
+    for via in both().await {
+        let plain = get(via, "/api/search?q=%E7%87%83%E6%B0%94").await;
+        let extra = get(
+            via,
+            "/api/search?q=%E7%87%83%E6%B0%94&page=2&sort=date&foo=%E5%AE%89",
+        )
+        .await;
+        assert_eq!(extra.status, StatusCode::OK, "{via:?}: {}", extra.body);
+        assert_eq!(ids(&extra.body), ids(&plain.body));
+        assert_eq!(extra.body["total"], plain.body["total"]);
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_json_404() {
+    for via in both().await {
+        for path in ["/", "/nope", "/api/search/more", "/api/items", "/api"] {
+            let answer = get(via, path).await;
+            assert_eq!(answer.status, StatusCode::NOT_FOUND, "{via:?} GET {path}");
+            assert_eq!(keys(&answer.body), ["error"], "{via:?} GET {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_json_405() {
+    for via in both().await {
+        for path in [
+            "/api/search?q=%E7%87%83%E6%B0%94",
+            "/api/items/coop-7-4",
+            "/healthz",
+        ] {
+            for method in [Method::POST, Method::DELETE] {
+                let answer = send(via, method.clone(), path).await;
+                assert_eq!(
+                    answer.status,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{via:?} {method} {path}"
+                );
+                assert_eq!(keys(&answer.body), ["error"], "{via:?} {method} {path}");
+            }
+        }
+    }
+}
