@@ -52,6 +52,12 @@ impl Segmenter {
         Segmenter { jieba }
     }
 
+    /// Whether jieba's dictionary (with the user words) has `word`: a word it does not know may
+    /// be a typo, one it knows (手机, 报修) is not tried as one.
+    pub fn knows(&self, word: &str) -> bool {
+        self.jieba.has_word(word)
+    }
+
     /// Normalizes `text` and cuts it into words; punctuation and whitespace are dropped.
     ///
     /// Returns the normalized text too, since the byte ranges refer to it.

@@ -10,6 +10,10 @@ use super::plan::{AltKind, Alternative, Concept};
 use super::segment::is_letters;
 use super::vocabulary::Vocabulary;
 
+/// Importance left to a concept whose typed word jieba knows but the lists never use, when it
+/// is matched by sound only.
+const KNOWN_WORD_HOMOPHONE_IMPORTANCE: f32 = 0.5;
+
 /// Replaces unmatched pinyin concepts by the words they spell, and gives unmatched Chinese
 /// concepts their homophones or, failing that, their bigrams.
 pub fn fallback(
@@ -65,8 +69,9 @@ fn spelled_words(
         .collect()
 }
 
-/// Alternatives for words reached by sound: the words the index knows, plus the list terms of
-/// the ones that are colloquial lexicon terms (weijian → 违建 → 违章建筑).
+/// Alternatives for words reached by sound: each word itself (analysed, so a list term the
+/// index holds as several words still matches), except a colloquial lexicon term the lists never
+/// use, which stands for its list terms instead (weijian → 违建 → 违章建筑).
 fn expand_words(
     words: &[String],
     kind: AltKind,
@@ -81,8 +86,9 @@ fn expand_words(
         }
     };
     for word in words {
-        if vocabulary.contains(word) {
-            push(alternative(word, kind, segmenter));
+        match synonyms.targets_of(word) {
+            Some(_) if !vocabulary.contains(word) => {}
+            _ => push(alternative(word, kind, segmenter)),
         }
         for target in synonyms.targets_of(word).unwrap_or_default() {
             push(alternative(target, AltKind::Synonym, segmenter));
@@ -91,6 +97,10 @@ fn expand_words(
     alternatives
 }
 
+/// Homophones of an unmatched word, then its bigrams. A homophone must keep at least one of the
+/// word's characters (然气 → 燃气 keeps 气): an input-method slip changes a character, not the
+/// whole word. A word jieba knows (秸杆, 报修) may be a real word rather than a slip, so its
+/// homophones count for half: enough to rank, too little to answer on their own.
 fn sound_alike(
     mut concept: Concept,
     vocabulary: &Vocabulary,
@@ -103,10 +113,14 @@ fn sound_alike(
     let mut homophones: Vec<String> = Vec::new();
     for reading in pinyin::readings(&concept.label) {
         for word in vocabulary.words_read_as(&reading) {
-            if *word != concept.label && !homophones.contains(word) {
+            let shares_a_character = word.chars().any(|c| concept.label.contains(c));
+            if *word != concept.label && shares_a_character && !homophones.contains(word) {
                 homophones.push(word.clone());
             }
         }
+    }
+    if !homophones.is_empty() && segmenter.knows(&concept.label) {
+        concept.importance *= KNOWN_WORD_HOMOPHONE_IMPORTANCE;
     }
     concept.alternatives = expand_words(
         &homophones,
@@ -188,6 +202,28 @@ mod tests {
             assert_eq!(concepts[0].alternatives[0].text, word, "{typo}");
             assert_eq!(concepts[0].alternatives[0].kind, AltKind::Homophone);
         }
+    }
+
+    #[test]
+    fn homophones_keep_a_character_and_known_words_count_less() {
+        let segmenter = Segmenter::new([]);
+        let vocabulary = Vocabulary::from_words(&["收集", "保修", "燃气"], &[]);
+        let none = Synonyms::default();
+        let phone = fallback(vec![concept("手机")], &vocabulary, &none, &segmenter);
+        assert!(
+            phone[0]
+                .alternatives
+                .iter()
+                .all(|a| a.kind != AltKind::Homophone),
+            "手机 is no slip for 收集: {:?}",
+            phone[0].alternatives
+        );
+        let repair = fallback(vec![concept("报修")], &vocabulary, &none, &segmenter);
+        assert_eq!(repair[0].alternatives[0].text, "保修");
+        assert!(repair[0].importance < 1.0, "报修 is a word jieba knows");
+        let gas = fallback(vec![concept("然气")], &vocabulary, &none, &segmenter);
+        assert_eq!(gas[0].alternatives[0].text, "燃气");
+        assert_eq!(gas[0].importance, 1.0, "然气 is no word: a slip for 燃气");
     }
 
     #[test]

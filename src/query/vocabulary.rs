@@ -18,7 +18,11 @@ const DEPARTMENT_SUFFIXES: [&str; 12] = [
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     terms: HashSet<String>,
+    /// Reading → words read so by their most common reading.
     by_pinyin: HashMap<String, Vec<String>>,
+    /// Reading → words read so only through a rarer reading of a polyphonic character
+    /// (台胞 can read yibao): used only when no word has it as its common reading.
+    by_rare_pinyin: HashMap<String, Vec<String>>,
     departments: Vec<String>,
 }
 
@@ -41,6 +45,7 @@ impl Vocabulary {
         let mut vocabulary = Vocabulary {
             terms,
             by_pinyin: HashMap::new(),
+            by_rare_pinyin: HashMap::new(),
             departments,
         };
         let words: Vec<String> = vocabulary.terms.iter().cloned().collect();
@@ -50,8 +55,12 @@ impl Vocabulary {
         for word in extra {
             vocabulary.add_pinyin(word);
         }
-        for readings in vocabulary.by_pinyin.values_mut() {
-            readings.sort();
+        for words in vocabulary
+            .by_pinyin
+            .values_mut()
+            .chain(vocabulary.by_rare_pinyin.values_mut())
+        {
+            words.sort();
         }
         Ok(vocabulary)
     }
@@ -60,8 +69,13 @@ impl Vocabulary {
         if word.chars().count() < 2 {
             return;
         }
-        for reading in pinyin::readings(word) {
-            let words = self.by_pinyin.entry(reading).or_default();
+        for (index, reading) in pinyin::readings(word).into_iter().enumerate() {
+            let map = if index == 0 {
+                &mut self.by_pinyin
+            } else {
+                &mut self.by_rare_pinyin
+            };
+            let words = map.entry(reading).or_default();
             if !words.iter().any(|w| w == word) {
                 words.push(word.to_string());
             }
@@ -75,7 +89,14 @@ impl Vocabulary {
 
     /// Known words (index terms and lexicon terms) read as `reading`.
     pub fn words_read_as(&self, reading: &str) -> &[String] {
-        self.by_pinyin.get(reading).map_or(&[], Vec::as_slice)
+        self.by_pinyin
+            .get(reading)
+            .or_else(|| self.by_rare_pinyin.get(reading))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn has_reading(&self, reading: &str) -> bool {
+        self.by_pinyin.contains_key(reading) || self.by_rare_pinyin.contains_key(reading)
     }
 
     /// Splits joined pinyin letters into known words' readings, with as few pieces as possible
@@ -89,7 +110,7 @@ impl Vocabulary {
                 let Some((pieces, _)) = best[start] else {
                     continue;
                 };
-                if !self.by_pinyin.contains_key(&letters[start..end]) {
+                if !self.has_reading(&letters[start..end]) {
                     continue;
                 }
                 if best[end].is_none_or(|(known, _)| pieces + 1 < known) {
@@ -111,15 +132,27 @@ impl Vocabulary {
 
     /// The departments of the index whose name contains `text`, when `text` reads as a
     /// department's name (ends in 局, 部, 大队, …): 教育局 → 利通区教育局.
+    /// The name must end with `text`, or with a branch office after it (公安局 names
+    /// 吴忠市公安局利通区分局), so 政府 does not name 利通区人民政府办公室.
     pub fn departments_named(&self, text: &str) -> Vec<&str> {
-        let named = text.chars().count() >= 2
-            && DEPARTMENT_SUFFIXES
-                .iter()
-                .any(|suffix| text.ends_with(suffix));
-        if !named {
+        if !reads_as_department(text) {
             return Vec::new();
         }
-        self.departments_containing(text)
+        self.departments_headed_by(text)
+    }
+
+    /// The departments whose name ends with `text` or with a branch office after it.
+    pub fn departments_headed_by(&self, text: &str) -> Vec<&str> {
+        self.departments
+            .iter()
+            .filter(|name| {
+                name.find(text).is_some_and(|at| {
+                    let rest = &name[at + text.len()..];
+                    rest.is_empty() || rest.ends_with("分局")
+                })
+            })
+            .map(String::as_str)
+            .collect()
     }
 
     /// The departments of the index whose name contains `text` (the API's department filter).
@@ -130,6 +163,14 @@ impl Vocabulary {
             .map(String::as_str)
             .collect()
     }
+}
+
+/// Whether `text` reads as a department's name: two or more characters ending in 局, 部, 大队, …
+pub fn reads_as_department(text: &str) -> bool {
+    text.chars().count() >= 2
+        && DEPARTMENT_SUFFIXES
+            .iter()
+            .any(|suffix| text.ends_with(suffix))
 }
 
 fn field_terms(searcher: &Searcher, field: tantivy::schema::Field) -> Result<HashSet<String>> {
@@ -158,6 +199,7 @@ impl Vocabulary {
         let mut vocabulary = Vocabulary {
             terms: words.iter().map(|w| w.to_string()).collect(),
             by_pinyin: HashMap::new(),
+            by_rare_pinyin: HashMap::new(),
             departments: departments.iter().map(|d| d.to_string()).collect(),
         };
         for word in words {
@@ -188,6 +230,18 @@ mod tests {
         );
         assert_eq!(vocabulary.split_pinyin("jieganxyz"), None);
         assert_eq!(vocabulary.words_read_as("ranqi"), ["燃气"]);
+        let vocabulary = Vocabulary::from_words(&["土地", "征收", "土地征收"], &[]);
+        assert_eq!(
+            vocabulary.split_pinyin("tudizhengshou"),
+            Some(vec!["tudizhengshou".to_string()])
+        );
+        let vocabulary = Vocabulary::from_words(&["医保", "台胞", "河湖长制"], &[]);
+        assert_eq!(
+            vocabulary.words_read_as("yibao"),
+            ["医保"],
+            "a rare reading yields"
+        );
+        assert_eq!(vocabulary.words_read_as("hehuzhangzhi"), ["河湖长制"]);
     }
 
     #[test]
@@ -197,5 +251,12 @@ mod tests {
         assert_eq!(vocabulary.departments_named("教育局"), ["利通区教育局"]);
         assert_eq!(vocabulary.departments_named("统战部"), ["利通区委统战部"]);
         assert!(vocabulary.departments_named("教育").is_empty());
+        let vocabulary =
+            Vocabulary::from_words(&[], &["利通区人民政府办公室", "吴忠市公安局利通区分局"]);
+        assert!(vocabulary.departments_named("政府").is_empty());
+        assert_eq!(
+            vocabulary.departments_named("公安局"),
+            ["吴忠市公安局利通区分局"]
+        );
     }
 }

@@ -14,7 +14,7 @@ use crate::query::{AltKind, Alternative, Concept};
 
 /// Score of a match on an item's own department or owner: above any text match, so a
 /// department's items rank first for a department query.
-const DEPARTMENT_SCORE: f32 = 40.0;
+const DEPARTMENT_SCORE: f32 = 100.0;
 /// Tie breaker of the per-field disjunction: the best field counts, the others a little.
 const FIELD_TIE_BREAKER: f32 = 0.1;
 /// Weight of the proximity bonus (adjacent query words adjacent in a title or duty text).
@@ -41,13 +41,21 @@ pub fn alternative_query(
                 .map(|gram| term_query(schema.ngram, gram))
                 .collect(),
         ),
-        _ => all_of(
-            alternative
-                .tokens
-                .iter()
-                .map(|token| any_field(schema, token))
-                .collect(),
-        ),
+        _ => {
+            // A multi-word list term scores as the mean of its words, not their sum: a long
+            // expansion must not outweigh the word the user typed.
+            let words = alternative.tokens.len().max(1) as f32;
+            Box::new(BoostQuery::new(
+                all_of(
+                    alternative
+                        .tokens
+                        .iter()
+                        .map(|token| any_field(schema, token))
+                        .collect(),
+                ),
+                1.0 / words,
+            ))
+        }
     };
     Box::new(BoostQuery::new(query, weight))
 }

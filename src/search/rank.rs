@@ -1,8 +1,9 @@
 //! Ranking: a tantivy collector that scores every candidate by its concepts.
 //!
 //! Each concept scores by its best alternative (so a concept matched many ways counts once);
-//! the sum is scaled by the share of the query's concepts an item matches, so more distinct
-//! concepts matched rank higher than one concept matched many times; adjacent query words found
+//! the sum is scaled by the square of the share of the query's concepts an item matches (each
+//! concept weighted by its specificity and by the strength of the evidence that matched it), so
+//! more distinct concepts matched rank higher than one concept matched many times; adjacent query words found
 //! close together add a proximity bonus. The evidence of a match (literal and lexicon terms are
 //! strong, word parts and bigrams weak) is kept for the abstain rule.
 
@@ -47,6 +48,9 @@ pub struct Candidate {
 pub struct RankCollector {
     /// Importance of each concept.
     pub importance: Vec<f32>,
+    /// How specific each concept is (inverse document frequency of its matches; 0 when it
+    /// matches nothing): a rare concept matched counts more towards coverage than a common one.
+    pub specificity: Vec<f32>,
     /// Every alternative of every concept.
     pub alternatives: Vec<AltWeight>,
     /// Proximity bonus weights.
@@ -73,6 +77,7 @@ impl Collector for RankCollector {
         Ok(RankSegmentCollector {
             segment_ord,
             importance: self.importance.clone(),
+            specificity: self.specificity.clone(),
             alternatives: self
                 .alternatives
                 .iter()
@@ -102,6 +107,7 @@ impl Collector for RankCollector {
 pub struct RankSegmentCollector {
     segment_ord: SegmentOrdinal,
     importance: Vec<f32>,
+    specificity: Vec<f32>,
     alternatives: Vec<(usize, AltKind, Box<dyn Scorer>)>,
     proximity: Vec<Box<dyn Scorer>>,
     filters: Vec<Box<dyn Scorer>>,
@@ -145,12 +151,17 @@ impl SegmentCollector for RankSegmentCollector {
         let mut sum = 0.0;
         let mut matched = 0.0;
         let mut evidence = 0.0;
-        let mut total_importance = 0.0;
-        for ((score, strength), importance) in self.best.iter().zip(&self.importance) {
-            total_importance += importance;
+        let mut total = 0.0;
+        let concepts = self
+            .best
+            .iter()
+            .zip(&self.importance)
+            .zip(&self.specificity);
+        for (((score, strength), importance), specificity) in concepts {
+            total += importance * specificity;
             if *score > 0.0 {
                 sum += score;
-                matched += importance;
+                matched += importance * specificity * strength;
                 evidence += strength * importance;
             }
         }
@@ -159,11 +170,7 @@ impl SegmentCollector for RankSegmentCollector {
                 sum += super::compile::PROXIMITY_WEIGHT * scorer.score();
             }
         }
-        let coverage = if total_importance > 0.0 {
-            matched / total_importance
-        } else {
-            0.0
-        };
+        let coverage = if total > 0.0 { matched / total } else { 0.0 };
         let passes_filters = self
             .filters
             .iter_mut()
