@@ -193,6 +193,9 @@ async fn serve(engine: Engine, bind: IpAddr, port: u16) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|e| duty_search::error::Error::io(address.to_string(), e))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| duty_search::error::Error::io(address.to_string(), e))?;
     tracing::info!(%address, items = engine.num_items(), "serving");
     let state = AppState {
         engine: Arc::new(engine),

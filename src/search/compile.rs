@@ -15,8 +15,9 @@ use crate::query::{AltKind, Alternative, Concept};
 /// Score of a match on an item's own department or owner: above any text match, so a
 /// department's items rank first for a department query.
 const DEPARTMENT_SCORE: f32 = 100.0;
-/// Tie breaker of the per-field disjunction: the best field counts, the others a little.
-const FIELD_TIE_BREAKER: f32 = 0.1;
+/// Tie breaker of the per-field disjunction: the best field counts fully, the others at 70%, so
+/// an item about a term in its title and its duties outranks one that names it in passing.
+const FIELD_TIE_BREAKER: f32 = 0.7;
 /// Weight of the proximity bonus (adjacent query words adjacent in a title or duty text).
 pub const PROXIMITY_WEIGHT: f32 = 0.5;
 /// Words the proximity bonus may lie apart.

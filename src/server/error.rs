@@ -31,6 +31,16 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A 405 for a method the route does not answer.
+    pub fn method_not_allowed(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            message: message.into(),
+        }
+    }
+}
+
 impl From<Error> for ApiError {
     fn from(error: Error) -> ApiError {
         match error {

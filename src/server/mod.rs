@@ -31,6 +31,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/items/{id}", get(item))
         .route("/healthz", get(healthz))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -66,6 +67,10 @@ async fn healthz(State(state): State<AppState>) -> Json<Value> {
         "built_at": info.built_at_text,
         "built_at_unix": info.built_at,
     }))
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed("only GET is allowed here")
 }
 
 async fn not_found() -> ApiError {
