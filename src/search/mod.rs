@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, EnableScoring, Query};
 use tantivy::schema::Value;
 use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument};
@@ -157,10 +157,7 @@ impl Engine {
             |query: &dyn Query| query.weight(scoring).map_err(|e| Error::index("index", e));
         let mut union: Vec<Box<dyn Query>> = Vec::new();
         let mut alternatives = Vec::new();
-        let mut specificity = Vec::new();
-        let num_docs = searcher.num_docs() as f32;
         for (index, concept) in plan.concepts.iter().enumerate() {
-            let mut queries: Vec<Box<dyn Query>> = Vec::new();
             for alternative in &concept.alternatives {
                 let query = alternative_query(&self.schema, concept, alternative);
                 alternatives.push(AltWeight {
@@ -168,17 +165,8 @@ impl Engine {
                     kind: alternative.kind,
                     weight: weight_of(query.as_ref())?,
                 });
-                queries.push(query.box_clone());
                 union.push(query);
             }
-            let matching = searcher
-                .search(&BooleanQuery::union(queries), &Count)
-                .map_err(|e| Error::index("index", e))? as f32;
-            specificity.push(if matching > 0.0 {
-                (1.0 + num_docs / matching).ln()
-            } else {
-                0.0
-            });
         }
         if union.is_empty() {
             return Ok(Vec::new());
@@ -194,7 +182,7 @@ impl Engine {
             .collect::<Result<Vec<_>>>()?;
         let collector = RankCollector {
             importance: plan.concepts.iter().map(|c| c.importance).collect(),
-            specificity,
+            num_docs: searcher.num_docs(),
             alternatives,
             proximity,
             filters,

@@ -3,9 +3,13 @@
 //! Each concept scores by its best alternative (so a concept matched many ways counts once);
 //! the sum is scaled by the square of the share of the query's concepts an item matches (each
 //! concept weighted by its specificity and by the strength of the evidence that matched it), so
-//! more distinct concepts matched rank higher than one concept matched many times; adjacent query words found
-//! close together add a proximity bonus. The evidence of a match (literal and lexicon terms are
-//! strong, word parts and bigrams weak) is kept for the abstain rule.
+//! more distinct concepts matched rank higher than one concept matched many times; adjacent query
+//! words found close together add a proximity bonus. The evidence of a match (literal and lexicon
+//! terms are strong, word parts and bigrams weak) is kept for the abstain rule.
+//!
+//! A concept's specificity is the inverse document frequency of its matches; since every item
+//! that matches any concept is a candidate, the candidates themselves give those frequencies, and
+//! the final scores are computed once all candidates are collected.
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
@@ -42,15 +46,18 @@ pub struct Candidate {
     pub category: String,
     /// Whether the item passes the request's filters.
     pub passes_filters: bool,
+    /// Sum of the concepts' best scores plus the proximity bonus, before coverage.
+    raw: f32,
+    /// Per concept, the strength of the evidence that matched it (0 when unmatched).
+    strengths: Vec<f32>,
 }
 
 /// Scores every item the candidate query matches.
 pub struct RankCollector {
     /// Importance of each concept.
     pub importance: Vec<f32>,
-    /// How specific each concept is (inverse document frequency of its matches; 0 when it
-    /// matches nothing): a rare concept matched counts more towards coverage than a common one.
-    pub specificity: Vec<f32>,
+    /// Items in the index, for the concepts' inverse document frequencies.
+    pub num_docs: u64,
     /// Every alternative of every concept.
     pub alternatives: Vec<AltWeight>,
     /// Proximity bonus weights.
@@ -77,7 +84,6 @@ impl Collector for RankCollector {
         Ok(RankSegmentCollector {
             segment_ord,
             importance: self.importance.clone(),
-            specificity: self.specificity.clone(),
             alternatives: self
                 .alternatives
                 .iter()
@@ -98,6 +104,26 @@ impl Collector for RankCollector {
 
     fn merge_fruits(&self, fruits: Vec<Vec<Candidate>>) -> tantivy::Result<Vec<Candidate>> {
         let mut all: Vec<Candidate> = fruits.into_iter().flatten().collect();
+        let weights: Vec<f32> = (0..self.importance.len())
+            .map(|concept| {
+                let matching = all.iter().filter(|c| c.strengths[concept] > 0.0).count();
+                if matching == 0 {
+                    return 0.0;
+                }
+                let specificity = (1.0 + self.num_docs as f32 / matching as f32).ln();
+                self.importance[concept] * specificity
+            })
+            .collect();
+        let total: f32 = weights.iter().sum();
+        for candidate in &mut all {
+            let matched: f32 = weights
+                .iter()
+                .zip(&candidate.strengths)
+                .map(|(weight, strength)| weight * strength)
+                .sum();
+            let coverage = if total > 0.0 { matched / total } else { 0.0 };
+            candidate.score = candidate.raw * coverage.powi(COVERAGE_EXPONENT);
+        }
         all.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.address.cmp(&b.address)));
         Ok(all)
     }
@@ -107,7 +133,6 @@ impl Collector for RankCollector {
 pub struct RankSegmentCollector {
     segment_ord: SegmentOrdinal,
     importance: Vec<f32>,
-    specificity: Vec<f32>,
     alternatives: Vec<(usize, AltKind, Box<dyn Scorer>)>,
     proximity: Vec<Box<dyn Scorer>>,
     filters: Vec<Box<dyn Scorer>>,
@@ -148,40 +173,32 @@ impl SegmentCollector for RankSegmentCollector {
                 best.1 = best.1.max(kind.evidence());
             }
         }
-        let mut sum = 0.0;
-        let mut matched = 0.0;
+        let mut raw = 0.0;
         let mut evidence = 0.0;
-        let mut total = 0.0;
-        let concepts = self
-            .best
-            .iter()
-            .zip(&self.importance)
-            .zip(&self.specificity);
-        for (((score, strength), importance), specificity) in concepts {
-            total += importance * specificity;
+        for ((score, strength), importance) in self.best.iter().zip(&self.importance) {
             if *score > 0.0 {
-                sum += score;
-                matched += importance * specificity * strength;
+                raw += score;
                 evidence += strength * importance;
             }
         }
         for scorer in &mut self.proximity {
             if matches(scorer.as_mut(), doc) {
-                sum += super::compile::PROXIMITY_WEIGHT * scorer.score();
+                raw += super::compile::PROXIMITY_WEIGHT * scorer.score();
             }
         }
-        let coverage = if total > 0.0 { matched / total } else { 0.0 };
         let passes_filters = self
             .filters
             .iter_mut()
             .all(|scorer| matches(scorer.as_mut(), doc));
         self.candidates.push(Candidate {
             address: DocAddress::new(self.segment_ord, doc),
-            score: sum * coverage.powi(COVERAGE_EXPONENT),
+            score: 0.0,
             evidence,
             list: column_value(&self.list, doc),
             category: column_value(&self.category, doc),
             passes_filters,
+            raw,
+            strengths: self.best.iter().map(|(_, strength)| *strength).collect(),
         });
     }
 
