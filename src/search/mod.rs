@@ -26,7 +26,7 @@ use crate::index::{open_current, BuildInfo, DutySchema};
 use crate::lexicon::Lexicon;
 use crate::query::{QueryAnalyzer, QueryPlan, Vocabulary};
 use compile::{alternative_query, proximity_queries, term_query};
-use rank::{AltWeight, Candidate, RankCollector};
+use rank::{AltWeight, Candidate, Ranker};
 
 /// The best hit must show at least this much evidence (a literal or lexicon word counts 0.9–1,
 /// a word part 0.4, bigrams 0.3, a single character a third of that) or the engine abstains.
@@ -155,7 +155,6 @@ impl Engine {
         let scoring = EnableScoring::enabled_from_searcher(searcher);
         let weight_of =
             |query: &dyn Query| query.weight(scoring).map_err(|e| Error::index("index", e));
-        let mut union: Vec<Box<dyn Query>> = Vec::new();
         let mut alternatives = Vec::new();
         for (index, concept) in plan.concepts.iter().enumerate() {
             for alternative in &concept.alternatives {
@@ -165,10 +164,9 @@ impl Engine {
                     kind: alternative.kind,
                     weight: weight_of(query.as_ref())?,
                 });
-                union.push(query);
             }
         }
-        if union.is_empty() {
+        if alternatives.is_empty() {
             return Ok(Vec::new());
         }
         let proximity = proximity_queries(&self.schema, &plan.concepts)
@@ -180,16 +178,14 @@ impl Engine {
             .iter()
             .map(|q| weight_of(q.as_ref()))
             .collect::<Result<Vec<_>>>()?;
-        let collector = RankCollector {
+        let ranker = Ranker {
             importance: plan.concepts.iter().map(|c| c.importance).collect(),
             num_docs: searcher.num_docs(),
             alternatives,
             proximity,
             filters,
         };
-        searcher
-            .search(&BooleanQuery::union(union), &collector)
-            .map_err(|e| Error::index("index", e))
+        ranker.rank(searcher).map_err(|e| Error::index("index", e))
     }
 
     /// One query per filter of the request; an item must match all of them.

@@ -1,4 +1,6 @@
-//! Ranking: a tantivy collector that scores every candidate by its concepts.
+//! Ranking: every item that matches any alternative of any concept is a candidate, scored by
+//! its concepts. Candidates are enumerated straight from the alternatives' scorers (their union),
+//! so each term is looked up once per query.
 //!
 //! Each concept scores by its best alternative (so a concept matched many ways counts once);
 //! the sum is scaled by the square of the share of the query's concepts an item matches (each
@@ -11,10 +13,9 @@
 //! that matches any concept is a candidate, the candidates themselves give those frequencies, and
 //! the final scores are computed once all candidates are collected.
 
-use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
 use tantivy::query::{Scorer, Weight};
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TERMINATED};
+use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
 use crate::query::AltKind;
 
@@ -52,8 +53,8 @@ pub struct Candidate {
     strengths: Vec<f32>,
 }
 
-/// Scores every item the candidate query matches.
-pub struct RankCollector {
+/// Scores every item that matches the query's alternatives.
+pub struct Ranker {
     /// Importance of each concept.
     pub importance: Vec<f32>,
     /// Items in the index, for the concepts' inverse document frequencies.
@@ -66,22 +67,50 @@ pub struct RankCollector {
     pub filters: Vec<Box<dyn Weight>>,
 }
 
-impl Collector for RankCollector {
-    type Fruit = Vec<Candidate>;
-    type Child = RankSegmentCollector;
+impl Ranker {
+    /// Every candidate, scored and sorted best first.
+    pub fn rank(&self, searcher: &Searcher) -> tantivy::Result<Vec<Candidate>> {
+        let mut all = Vec::new();
+        for (segment_ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let mut segment = self.for_segment(segment_ord as SegmentOrdinal, reader)?;
+            let alive = reader.alive_bitset();
+            loop {
+                let doc = segment
+                    .alternatives
+                    .iter()
+                    .map(|(_, _, scorer)| scorer.doc())
+                    .min()
+                    .unwrap_or(TERMINATED);
+                if doc == TERMINATED {
+                    break;
+                }
+                if alive.is_none_or(|bits| bits.is_alive(doc)) {
+                    segment.collect(doc);
+                }
+                for (_, _, scorer) in &mut segment.alternatives {
+                    if scorer.doc() == doc {
+                        scorer.advance();
+                    }
+                }
+            }
+            all.extend(segment.candidates);
+        }
+        Ok(self.finish(all))
+    }
 
     fn for_segment(
         &self,
         segment_ord: SegmentOrdinal,
         reader: &SegmentReader,
-    ) -> tantivy::Result<RankSegmentCollector> {
-        let scorers = |weights: &mut dyn Iterator<Item = &Box<dyn Weight>>| {
+    ) -> tantivy::Result<SegmentRanker> {
+        let scorers = |weights: &[Box<dyn Weight>]| {
             weights
+                .iter()
                 .map(|w| w.scorer(reader, 1.0))
                 .collect::<tantivy::Result<Vec<_>>>()
         };
         let fast = reader.fast_fields();
-        Ok(RankSegmentCollector {
+        Ok(SegmentRanker {
             segment_ord,
             importance: self.importance.clone(),
             alternatives: self
@@ -89,8 +118,8 @@ impl Collector for RankCollector {
                 .iter()
                 .map(|alt| Ok((alt.concept, alt.kind, alt.weight.scorer(reader, 1.0)?)))
                 .collect::<tantivy::Result<Vec<_>>>()?,
-            proximity: scorers(&mut self.proximity.iter())?,
-            filters: scorers(&mut self.filters.iter())?,
+            proximity: scorers(&self.proximity)?,
+            filters: scorers(&self.filters)?,
             list: fast.str("list")?,
             category: fast.str("category")?,
             candidates: Vec::new(),
@@ -98,12 +127,8 @@ impl Collector for RankCollector {
         })
     }
 
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Vec<Candidate>>) -> tantivy::Result<Vec<Candidate>> {
-        let mut all: Vec<Candidate> = fruits.into_iter().flatten().collect();
+    /// Weighs each concept by its specificity among the candidates, applies coverage, sorts.
+    fn finish(&self, mut all: Vec<Candidate>) -> Vec<Candidate> {
         let weights: Vec<f32> = (0..self.importance.len())
             .map(|concept| {
                 let matching = all.iter().filter(|c| c.strengths[concept] > 0.0).count();
@@ -125,12 +150,12 @@ impl Collector for RankCollector {
             candidate.score = candidate.raw * coverage.powi(COVERAGE_EXPONENT);
         }
         all.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.address.cmp(&b.address)));
-        Ok(all)
+        all
     }
 }
 
-/// The per-segment side of [`RankCollector`].
-pub struct RankSegmentCollector {
+/// The per-segment side of [`Ranker`].
+struct SegmentRanker {
     segment_ord: SegmentOrdinal,
     importance: Vec<f32>,
     alternatives: Vec<(usize, AltKind, Box<dyn Scorer>)>,
@@ -161,10 +186,8 @@ fn column_value(column: &Option<StrColumn>, doc: DocId) -> String {
     value
 }
 
-impl SegmentCollector for RankSegmentCollector {
-    type Fruit = Vec<Candidate>;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
+impl SegmentRanker {
+    fn collect(&mut self, doc: DocId) {
         self.best.iter_mut().for_each(|b| *b = (0.0, 0.0));
         for (concept, kind, scorer) in &mut self.alternatives {
             if matches(scorer.as_mut(), doc) {
@@ -200,9 +223,5 @@ impl SegmentCollector for RankSegmentCollector {
             raw,
             strengths: self.best.iter().map(|(_, strength)| *strength).collect(),
         });
-    }
-
-    fn harvest(self) -> Vec<Candidate> {
-        self.candidates
     }
 }
