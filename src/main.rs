@@ -10,7 +10,7 @@ use duty_search::error::Result;
 use duty_search::eval::{evaluate, load_judgments};
 use duty_search::index::{build, is_stale};
 use duty_search::search::{Engine, SearchRequest};
-use duty_search::server::{app, AppState};
+use duty_search::server::{app, AppState, CorsPolicy};
 
 /// Search a township's duty lists (乡镇履行职责事项清单).
 #[derive(Parser)]
@@ -48,6 +48,15 @@ enum Command {
         /// Port to listen on.
         #[arg(long, env = "DUTY_SEARCH_PORT", default_value_t = 8080)]
         port: u16,
+        /// An origin (http://portal.example:8000, or * for any) whose pages may call the API,
+        /// e.g. an intranet portal using /widget.js; repeatable, or comma-separated. Default:
+        /// none, same origin only.
+        #[arg(
+            long = "cors-origin",
+            value_name = "ORIGIN",
+            env = "DUTY_SEARCH_CORS_ORIGINS"
+        )]
+        cors_origins: Vec<CorsPolicy>,
     },
     /// Print ranked results for a query.
     Search {
@@ -99,10 +108,18 @@ fn run(cli: Cli) -> Result<()> {
                 cli.index.display()
             );
         }
-        Command::Serve { bind, port } => {
+        Command::Serve {
+            bind,
+            port,
+            cors_origins,
+        } => {
             ensure_index(&cli.corpus, &cli.index)?;
             let engine = Engine::open(&cli.corpus, &cli.index)?;
-            serve(engine, bind, port)?;
+            let state = AppState {
+                engine: Arc::new(engine),
+                cors: CorsPolicy::merge(cors_origins),
+            };
+            serve(state, bind, port)?;
         }
         Command::Search {
             query,
@@ -188,7 +205,7 @@ fn print_response(response: &duty_search::search::SearchResponse) {
 }
 
 #[tokio::main]
-async fn serve(engine: Engine, bind: IpAddr, port: u16) -> Result<()> {
+async fn serve(state: AppState, bind: IpAddr, port: u16) -> Result<()> {
     let address = std::net::SocketAddr::new(bind, port);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -196,10 +213,13 @@ async fn serve(engine: Engine, bind: IpAddr, port: u16) -> Result<()> {
     let address = listener
         .local_addr()
         .map_err(|e| duty_search::error::Error::io(address.to_string(), e))?;
-    tracing::info!(%address, items = engine.num_items(), "serving");
-    let state = AppState {
-        engine: Arc::new(engine),
-    };
+    let origins: Vec<String> = state.cors.origins().iter().map(|o| o.to_string()).collect();
+    tracing::info!(
+        %address,
+        items = state.engine.num_items(),
+        cors_origins = %origins.join(","),
+        "serving; search page at http://{address}/"
+    );
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -23,6 +23,7 @@ fn command(corpus: &Path, index: &Path) -> Command {
         .env_remove("DUTY_SEARCH_INDEX")
         .env_remove("DUTY_SEARCH_BIND")
         .env_remove("DUTY_SEARCH_PORT")
+        .env_remove("DUTY_SEARCH_CORS_ORIGINS")
         .arg("--corpus")
         .arg(corpus)
         .arg("--index")
@@ -214,6 +215,10 @@ async fn serve_builds_a_missing_index_and_answers() {
         .env("DUTY_SEARCH_INDEX", &index)
         .env("DUTY_SEARCH_BIND", "127.0.0.1")
         .env("DUTY_SEARCH_PORT", port.to_string())
+        .env(
+            "DUTY_SEARCH_CORS_ORIGINS",
+            "http://portal.example:8000, https://intranet.example",
+        )
         .arg("serve")
         .stdout(Stdio::null())
         .stderr(log)
@@ -261,5 +266,68 @@ async fn serve_builds_a_missing_index_and_answers() {
         .filter_map(|hit| hit["id"].as_str())
         .collect();
     assert!(ids.contains(&"coop-1-1"), "{ids:?}");
+
+    // The search page is in the binary; pages of the listed origins may call the API.
+    let page = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .expect("the page");
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page
+        .text()
+        .await
+        .expect("HTML")
+        .contains("/assets/duty-search.js"));
+    for (origin, allowed) in [
+        ("http://portal.example:8000", true),
+        ("https://intranet.example", true),
+        ("http://other.example", false),
+    ] {
+        let answer = client
+            .get(format!("{base}/api/search"))
+            .query(&[("q", "燃气")])
+            .header("origin", origin)
+            .send()
+            .await
+            .expect("a search answer");
+        let header = answer.headers().get("access-control-allow-origin");
+        assert_eq!(
+            header.and_then(|v| v.to_str().ok()),
+            allowed.then_some(origin),
+            "Origin: {origin}"
+        );
+    }
     drop(server);
+}
+
+#[test]
+fn serve_refuses_a_cors_origin_that_is_no_origin() {
+    let dir = temp_dir();
+    let output = run(
+        &corpus_dir(),
+        dir.path(),
+        &[
+            "serve",
+            "--port",
+            "0",
+            "--cors-origin",
+            "http://portal.example",
+            "--cors-origin",
+            "http://portal.example/intranet.html",
+        ],
+    );
+    assert!(
+        !output.status.success(),
+        "serve accepted a path as an origin"
+    );
+    let error = stderr(&output);
+    assert!(
+        error.contains("--cors-origin") && error.contains("http://portal.example/intranet.html"),
+        "{error}"
+    );
+    assert!(
+        !dir.path().join("CURRENT").exists(),
+        "the flags are checked before any index is built"
+    );
 }

@@ -6,8 +6,8 @@ mod common;
 use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
-use duty_search::server::{app, AppState};
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use duty_search::server::{app, AppState, CorsOrigin, CorsPolicy};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -29,9 +29,7 @@ struct Answer {
 }
 
 fn state() -> AppState {
-    AppState {
-        engine: common::engine(),
-    }
+    AppState::new(common::engine())
 }
 
 /// Serves the API on 127.0.0.1 on a port the system picks, until the test's runtime ends.
@@ -60,56 +58,89 @@ async fn get(via: Via, path: &str) -> Answer {
     send(via, Method::GET, path).await
 }
 
-/// Sends `method` to `path` and checks that the answer is JSON.
-async fn send(via: Via, method: Method, path: &str) -> Answer {
-    let (status, content_type, bytes) = match via {
+/// A whole answer, whatever its type.
+#[derive(Debug)]
+struct Raw {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Raw {
+    /// The value of header `name`, which must be ASCII when present.
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().expect("an ASCII header value"))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("a UTF-8 body")
+    }
+}
+
+/// Sends `method` to `path` with `headers` and returns the answer as it came.
+async fn raw(via: Via, method: Method, path: &str, headers: &[(&str, &str)]) -> Raw {
+    match via {
         Via::Router => {
-            let request = Request::builder()
-                .method(method.clone())
-                .uri(path)
-                .body(Body::empty())
-                .expect("a valid request");
-            let response = app(state()).oneshot(request).await.expect("an answer");
-            let status = response.status();
-            let content_type = response
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .map(|v| v.to_str().expect("an ASCII content type").to_string());
-            let bytes = response
-                .into_body()
-                .collect()
-                .await
-                .expect("a body")
-                .to_bytes()
-                .to_vec();
-            (status, content_type, bytes)
+            let mut request = Request::builder().method(method).uri(path);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let request = request.body(Body::empty()).expect("a valid request");
+            oneshot(app(state()), request).await
         }
         Via::Server(address) => {
             let method = reqwest::Method::from_bytes(method.as_str().as_bytes()).expect("a method");
-            let response = reqwest::Client::new()
-                .request(method, format!("http://{address}{path}"))
+            let mut request =
+                reqwest::Client::new().request(method, format!("http://{address}{path}"));
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let response = request
                 .send()
                 .await
                 .unwrap_or_else(|e| panic!("{path}: {e}"));
-            let status = StatusCode::from_u16(response.status().as_u16()).expect("a status");
-            let content_type = response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .map(|v| v.to_str().expect("an ASCII content type").to_string());
-            let bytes = response.bytes().await.expect("a body").to_vec();
-            (status, content_type, bytes)
+            Raw {
+                status: StatusCode::from_u16(response.status().as_u16()).expect("a status"),
+                headers: response.headers().clone(),
+                body: response.bytes().await.expect("a body").to_vec(),
+            }
         }
-    };
+    }
+}
+
+/// Sends `request` to `router` in-process.
+async fn oneshot(router: axum::Router, request: Request<Body>) -> Raw {
+    let response = router.oneshot(request).await.expect("an answer");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes()
+        .to_vec();
+    Raw {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Sends `method` to `path` and checks that the answer is JSON.
+async fn send(via: Via, method: Method, path: &str) -> Answer {
+    let answer = raw(via, method.clone(), path, &[]).await;
+    let (status, content_type) = (answer.status, answer.header("content-type"));
     assert!(
-        content_type
-            .as_deref()
-            .is_some_and(|t| t.starts_with("application/json")),
+        content_type.is_some_and(|t| t.starts_with("application/json")),
         "{via:?} {method} {path}: {status}, content type {content_type:?}"
     );
-    let body = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+    let body = serde_json::from_slice(&answer.body).unwrap_or_else(|e| {
         panic!(
             "{via:?} {method} {path}: not JSON ({e}): {}",
-            String::from_utf8_lossy(&bytes)
+            String::from_utf8_lossy(&answer.body)
         )
     });
     Answer { status, body }
@@ -368,7 +399,15 @@ async fn unknown_parameters_are_ignored() {
 #[tokio::test]
 async fn an_unknown_route_is_a_json_404() {
     for via in both().await {
-        for path in ["/", "/nope", "/api/search/more", "/api/items", "/api"] {
+        for path in [
+            "/nope",
+            "/api/search/more",
+            "/api/items",
+            "/api",
+            "/embed/more",
+            "/assets/nope.js",
+            "/assets",
+        ] {
             let answer = get(via, path).await;
             assert_eq!(answer.status, StatusCode::NOT_FOUND, "{via:?} GET {path}");
             assert_eq!(keys(&answer.body), ["error"], "{via:?} GET {path}");
@@ -395,4 +434,235 @@ async fn a_wrong_method_is_a_json_405() {
             }
         }
     }
+}
+
+/// The two pages.
+const PAGES: [&str; 2] = ["/", "/embed"];
+
+/// The directives of a Content-Security-Policy, by name.
+fn directives(policy: &str) -> Vec<(&str, Vec<&str>)> {
+    policy
+        .split(';')
+        .filter_map(|directive| {
+            let mut words = directive.split_whitespace();
+            Some((words.next()?, words.collect()))
+        })
+        .collect()
+}
+
+/// The values of every `name="…"` attribute in `html`.
+fn attribute_values<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
+    let needle = format!(" {name}=\"");
+    html.match_indices(&needle)
+        .map(|(at, _)| {
+            let rest = &html[at + needle.len()..];
+            &rest[..rest.find('"').expect("a closed attribute")]
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn pages_are_html_under_a_policy_forbidding_inline_script() {
+    for via in both().await {
+        for path in PAGES {
+            let page = raw(via, Method::GET, path, &[]).await;
+            assert_eq!(page.status, StatusCode::OK, "{via:?} {path}");
+            assert!(
+                page.header("content-type")
+                    .is_some_and(|t| t.starts_with("text/html")),
+                "{via:?} {path}: {:?}",
+                page.header("content-type")
+            );
+            let policy = page
+                .header("content-security-policy")
+                .unwrap_or_else(|| panic!("{via:?} {path}: no Content-Security-Policy"));
+            let directives = directives(policy);
+            let get = |name: &str| {
+                directives
+                    .iter()
+                    .find(|(directive, _)| *directive == name)
+                    .map(|(_, values)| values.clone())
+                    .unwrap_or_else(|| panic!("{path}: no {name} in {policy}"))
+            };
+            assert_eq!(get("default-src"), ["'none'"], "{policy}");
+            assert_eq!(get("script-src"), ["'self'"], "{policy}");
+            assert_eq!(get("style-src"), ["'self'"], "{policy}");
+            assert_eq!(get("connect-src"), ["'self'"], "{policy}");
+            assert!(!policy.contains("unsafe"), "{path}: {policy}");
+            // The page may not be framed; the iframe version may be, by any page.
+            let framing = directives
+                .iter()
+                .find(|(name, _)| *name == "frame-ancestors");
+            match path {
+                "/" => assert_eq!(framing, Some(&("frame-ancestors", vec!["'none'"]))),
+                _ => assert_eq!(framing, None, "{path}: {policy}"),
+            }
+
+            // Nothing inline the policy would refuse, nothing from elsewhere.
+            let html = page.text();
+            assert!(html.starts_with("<!doctype html>"), "{path}");
+            assert!(html.contains("lang=\"zh-CN\""), "{path}");
+            assert_eq!(
+                html.matches("<script").count(),
+                html.matches("<script src=\"/").count(),
+                "{path}: an inline script"
+            );
+            assert!(!html.contains("<style"), "{path}: an inline style sheet");
+            for attribute in [" style=", " onload=", " onclick=", " onerror="] {
+                assert!(!html.contains(attribute), "{path}: {attribute}");
+            }
+            for url in attribute_values(&html, "src")
+                .into_iter()
+                .chain(attribute_values(&html, "href"))
+            {
+                assert!(url.starts_with('/'), "{path} loads {url} from elsewhere");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_pages_files_and_the_widget_are_served_with_their_types() {
+    let html = raw(Via::Router, Method::GET, "/", &[]).await.text();
+    let mut files: Vec<&str> = attribute_values(&html, "src");
+    files.extend(
+        attribute_values(&html, "href")
+            .into_iter()
+            .filter(|url| url.starts_with("/assets/")),
+    );
+    files.sort_unstable();
+    assert_eq!(
+        files,
+        [
+            "/assets/duty-search.css",
+            "/assets/duty-search.js",
+            "/assets/favicon.svg"
+        ]
+    );
+    let script = raw(Via::Router, Method::GET, "/assets/duty-search.js", &[]).await;
+    for via in both().await {
+        for (path, expected) in [
+            ("/assets/duty-search.js", "application/javascript"),
+            ("/widget.js", "application/javascript"),
+            ("/assets/duty-search.css", "text/css"),
+            ("/assets/favicon.svg", "image/svg+xml"),
+        ] {
+            let file = raw(via, Method::GET, path, &[]).await;
+            assert_eq!(file.status, StatusCode::OK, "{via:?} {path}");
+            let content_type = file.header("content-type").unwrap_or_default();
+            assert!(
+                content_type.starts_with(expected),
+                "{via:?} {path}: {content_type}"
+            );
+            assert!(!file.body.is_empty(), "{via:?} {path}");
+        }
+        let widget = raw(via, Method::GET, "/widget.js", &[]).await;
+        assert_eq!(widget.body, script.body, "the widget is the page's script");
+    }
+    // The script builds every element from text; it never has markup parsed.
+    let source = script.text();
+    for call in [
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "new Function",
+        "DOMParser",
+        "createContextualFragment",
+    ] {
+        assert!(!source.contains(call), "the script uses {call}");
+    }
+}
+
+#[tokio::test]
+async fn every_answer_says_nosniff() {
+    for via in both().await {
+        for (method, path) in [
+            (Method::GET, "/api/search?q=%E7%87%83%E6%B0%94"),
+            (Method::GET, "/api/search"),
+            (Method::GET, "/api/items/coop-7-4"),
+            (Method::GET, "/api/items/unknown"),
+            (Method::GET, "/healthz"),
+            (Method::GET, "/"),
+            (Method::GET, "/embed"),
+            (Method::GET, "/widget.js"),
+            (Method::GET, "/assets/duty-search.css"),
+            (Method::GET, "/assets/unknown"),
+            (Method::GET, "/nope"),
+            (Method::POST, "/api/search?q=%E7%87%83%E6%B0%94"),
+            (Method::HEAD, "/"),
+        ] {
+            let answer = raw(via, method.clone(), path, &[]).await;
+            assert_eq!(
+                answer.header("x-content-type-options"),
+                Some("nosniff"),
+                "{via:?} {method} {path}: {}",
+                answer.status
+            );
+        }
+    }
+}
+
+/// The in-process answer of the service with `policy` to a GET of `path` from a page of `origin`.
+async fn from_origin(policy: &CorsPolicy, method: Method, origin: &str) -> Raw {
+    let state = AppState {
+        cors: policy.clone(),
+        ..state()
+    };
+    let mut request = Request::builder()
+        .method(method.clone())
+        .uri("/api/search?q=%E7%87%83%E6%B0%94")
+        .header("origin", origin);
+    if method == Method::OPTIONS {
+        request = request.header("access-control-request-method", "GET");
+    }
+    oneshot(app(state), request.body(Body::empty()).expect("a request")).await
+}
+
+#[tokio::test]
+async fn only_the_allowed_origins_may_call_the_api_from_their_pages() {
+    let portal = "http://portal.example:8000";
+    let other = "http://other.example:8000";
+    let allow = |origins: &[&str]| {
+        CorsPolicy::new(
+            origins
+                .iter()
+                .map(|o| o.parse::<CorsOrigin>().expect("an origin"))
+                .collect(),
+        )
+    };
+    let listed = allow(&[portal, "https://intranet.example"]);
+
+    let answer = from_origin(&listed, Method::GET, portal).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.header("access-control-allow-origin"), Some(portal));
+    let answer = from_origin(&listed, Method::GET, other).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::OK,
+        "the browser, not the server, refuses"
+    );
+    assert_eq!(answer.header("access-control-allow-origin"), None);
+
+    // A preflight is answered for a listed origin only.
+    let preflight = from_origin(&listed, Method::OPTIONS, portal).await;
+    assert_eq!(preflight.status, StatusCode::OK);
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some(portal)
+    );
+    assert!(preflight
+        .header("access-control-allow-methods")
+        .is_some_and(|methods| methods.contains("GET")));
+    let preflight = from_origin(&listed, Method::OPTIONS, other).await;
+    assert_eq!(preflight.header("access-control-allow-origin"), None);
+
+    // By default no other origin is allowed; `*` allows every one.
+    let none = AppState::new(common::engine()).cors;
+    assert!(none.origins().is_empty());
+    let answer = from_origin(&none, Method::GET, portal).await;
+    assert_eq!(answer.header("access-control-allow-origin"), None);
+    let answer = from_origin(&allow(&["*"]), Method::GET, other).await;
+    assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
 }

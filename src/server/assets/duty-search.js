@@ -1,0 +1,725 @@
+/*
+ * duty-search: the search box over the township's duty lists.
+ *
+ * One script for three places:
+ *   - the search page (/) and its compact version for an iframe (/embed), which hold an element
+ *     with data-duty-search="page" or "embed";
+ *   - another site's page, as /widget.js: <script src="http://HOST:PORT/widget.js"
+ *     data-target="#duty-search"></script> renders the box into that element (in a shadow root,
+ *     so the host page's styles and ours stay apart) and calls the API of the origin it was
+ *     loaded from, cross-origin.
+ *
+ * Item text and the query are only ever set as text. The one markup taken from the server is its
+ * highlights (HTML-escaped text with <mark> around matches), and even those are rebuilt from text
+ * and <mark> elements rather than parsed as HTML.
+ */
+(function () {
+  'use strict';
+
+  const script = document.currentScript;
+  const API = new URL(script.src, document.baseURI).origin;
+
+  /** The three lists: their badge and what they mean for ownership. */
+  const LISTS = [
+    { key: 'basic', badge: '基本履职', meaning: '本镇负责' },
+    { key: 'coop', badge: '配合履职', meaning: '上级部门牵头，本镇配合' },
+    { key: 'withdrawn', badge: '上级部门收回', meaning: '已由上级部门承接，本镇不再负责' },
+  ];
+  const LIST_BY_KEY = Object.fromEntries(LISTS.map((list) => [list.key, list]));
+  const PAGE_SIZE = 20;
+  const TYPING_DELAY_MS = 250;
+  const SETTLE_MS = 1500;
+  const MAX_QUERY = 512;
+  const LONG_TEXT = 90;
+  const EXAMPLES = ['燃气', '婚姻登记', '楼道里有人给电动车飞线充电', '民政局', '低保'];
+
+  let mounted = 0;
+
+  /** An element with attributes (`text` sets its text) and children (strings become text). */
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === 'text') node.textContent = value;
+      else if (name === 'class') node.className = value;
+      else node.setAttribute(name, value === true ? '' : String(value));
+    }
+    for (const child of children) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(typeof child === 'string' ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  const ENTITIES = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+
+  /** The server's highlight (escaped text, <mark> only) as text nodes and <mark> elements. */
+  function highlighted(escaped) {
+    const fragment = document.createDocumentFragment();
+    const unescape = (text) => text.replace(/&(?:amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity]);
+    escaped.split('</mark>').forEach((piece) => {
+      const at = piece.indexOf('<mark>');
+      const before = at < 0 ? piece : piece.slice(0, at);
+      if (before) fragment.append(document.createTextNode(unescape(before)));
+      if (at >= 0) fragment.append(el('mark', { text: unescape(piece.slice(at + 6)) }));
+    });
+    return fragment;
+  }
+
+  /** A field of a hit: its highlight when the server marked something in it, else its text. */
+  function field(hit, name) {
+    const marked = hit.highlights && hit.highlights[name];
+    return marked ? highlighted(marked) : document.createTextNode(hit[name]);
+  }
+
+  function isLong(text) {
+    return text.length > LONG_TEXT || text.split('\n').length > 3;
+  }
+
+  /** What a hit's two duty texts are called in its list. */
+  function dutySections(hit) {
+    const sections = [];
+    const townDuties = hit.town_duties.trim();
+    if (townDuties && townDuties !== hit.title.trim()) {
+      sections.push({ name: 'town_duties', heading: hit.list === 'coop' ? '镇配合职责' : '镇职责' });
+    }
+    if (hit.department_duties.trim()) {
+      sections.push({
+        name: 'department_duties',
+        heading: hit.list === 'withdrawn' ? '承接部门及履职方式' : '上级部门职责',
+      });
+    }
+    return sections;
+  }
+
+  /** The plain-text summary a copy button puts on the clipboard, for a work order. */
+  function summary(hit) {
+    const lines = [
+      `事项：${hit.title}`,
+      `清单：${hit.list_label}（${hit.category}）`,
+      `责任：${hit.owner_statement}`,
+    ];
+    const townDuties = hit.town_duties.trim();
+    if (townDuties && townDuties !== hit.title.trim()) lines.push(`镇职责：${townDuties}`);
+    lines.push(`编号：${hit.id}`);
+    return lines.join('\n');
+  }
+
+  /** Puts `text` on the clipboard; the fallback works on plain-http intranet hosts too. */
+  async function copyText(text, within) {
+    if (navigator.clipboard && window.isSecureContext) {
+      try {
+        await navigator.clipboard.writeText(text);
+        return true;
+      } catch (error) {
+        // Refused (no permission): fall back to a selection.
+      }
+    }
+    const area = el('textarea', { class: 'ds-copy-buffer', readonly: true, 'aria-hidden': 'true' });
+    area.value = text;
+    within.append(area);
+    area.select();
+    let copied = false;
+    try {
+      copied = document.execCommand('copy');
+    } catch (error) {
+      copied = false;
+    }
+    area.remove();
+    return copied;
+  }
+
+  /** Builds the search box into `container` and runs it. */
+  function mount(container, mode) {
+    mounted += 1;
+    const id = (name) => `ds-${name}-${mounted}`;
+    const usesUrl = mode !== 'widget';
+    const state = { q: '', list: '', category: '', department: '', offset: 0 };
+    let typingTimer = 0;
+    let settleTimer = 0;
+    let departmentTimer = 0;
+    let composing = false;
+    let request = null;
+    let sequence = 0;
+    let hits = [];
+
+    const input = el('input', {
+      id: id('q'),
+      class: 'ds-input',
+      type: 'search',
+      name: 'q',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      enterkeyhint: 'search',
+      maxlength: MAX_QUERY,
+      placeholder: '关键词、部门或诉求，如：燃气、婚姻登记',
+      'aria-controls': id('results'),
+      'aria-describedby': mode === 'widget' ? null : id('keys'),
+    });
+    const form = el(
+      'form',
+      { class: 'ds-form', role: 'search', 'aria-label': '职责事项搜索' },
+      el('label', { class: 'ds-label', for: id('q'), text: '查一件事归谁管' }),
+      el('div', { class: 'ds-box' }, input, el('button', { class: 'ds-submit', type: 'submit', text: '搜索' })),
+      mode === 'widget'
+        ? null
+        : el('p', { class: 'ds-keys', id: id('keys'), text: '快捷键：/ 回到搜索框，↑ ↓ 在结果间移动，回车展开全文' }),
+    );
+
+    const chips = el('div', { class: 'ds-chips', role: 'group', 'aria-label': '按清单筛选' });
+    const category = el('select', { id: id('category'), class: 'ds-select' });
+    const department = el('input', {
+      id: id('department'),
+      class: 'ds-department',
+      type: 'search',
+      autocomplete: 'off',
+      list: id('departments'),
+      placeholder: '如：民政局',
+    });
+    const departments = el('datalist', { id: id('departments') });
+    const clear = el('button', { class: 'ds-clear', type: 'button', text: '清除筛选', hidden: true });
+    const filters = el(
+      'div',
+      { class: 'ds-filters', hidden: true },
+      chips,
+      el(
+        'div',
+        { class: 'ds-fields' },
+        el('label', { class: 'ds-field', for: id('category') }, el('span', { text: '类别' }), category),
+        el('label', { class: 'ds-field', for: id('department') }, el('span', { text: '部门' }), department),
+        departments,
+        clear,
+      ),
+    );
+    const status = el('p', { class: 'ds-status', role: 'status', 'aria-live': 'polite' });
+    const expansions = el('p', { class: 'ds-expansions', hidden: true });
+    const message = el('div', { class: 'ds-message' });
+    const results = el('ol', { class: 'ds-results', id: id('results'), 'aria-label': '搜索结果' });
+    const more = el('button', { class: 'ds-more', type: 'button', hidden: true });
+    const footer =
+      mode === 'page'
+        ? null
+        : el(
+            'p',
+            { class: 'ds-footer' },
+            el('a', { class: 'ds-open', href: `${API}/`, target: '_blank', rel: 'noopener', text: '在完整搜索页中打开 ↗' }),
+          );
+    const root = el('div', { class: `ds ds-${mode}` }, form, filters, status, expansions, message, results, more, footer);
+    container.append(root);
+
+    // --- the URL (page and embed): ?q=…&list=…&category=…&department=… ---
+
+    function urlOf() {
+      const params = new URLSearchParams();
+      for (const name of ['q', 'list', 'category', 'department']) {
+        if (state[name]) params.set(name, state[name]);
+      }
+      const query = params.toString();
+      return location.pathname + (query ? `?${query}` : '');
+    }
+
+    function readUrl() {
+      const params = new URLSearchParams(location.search);
+      state.q = (params.get('q') || '').slice(0, MAX_QUERY);
+      state.list = LIST_BY_KEY[params.get('list')] ? params.get('list') : '';
+      state.category = params.get('category') || '';
+      state.department = params.get('department') || '';
+      input.value = state.q;
+      department.value = state.department;
+    }
+
+    /**
+     * Keeps the URL in step. Typing replaces one "draft" entry, which settles after a pause or on
+     * Enter; any other search (a filter, a suggestion) gets an entry of its own, so back and
+     * forward step through searches, not keystrokes. The iframe version only replaces its URL.
+     */
+    function remember(how) {
+      if (!usesUrl) return;
+      clearTimeout(settleTimer);
+      const url = urlOf();
+      const current = location.pathname + location.search;
+      const draft = Boolean(history.state && history.state.draft);
+      if (mode === 'embed') {
+        history.replaceState(null, '', url);
+      } else if (how === 'typing') {
+        if (draft || url === current) history.replaceState({ draft: true }, '', url);
+        else history.pushState({ draft: true }, '', url);
+        settleTimer = setTimeout(() => history.replaceState({ draft: false }, '', urlOf()), SETTLE_MS);
+      } else if (url === current) {
+        history.replaceState({ draft: false }, '', url);
+      } else {
+        history.pushState({ draft: false }, '', url);
+      }
+      if (mode === 'page') document.title = state.q ? `${state.q} - 职责事项查询` : '职责事项查询';
+    }
+
+    // --- searching ---
+
+    function searchPath(offset) {
+      const params = new URLSearchParams({ q: state.q, limit: String(PAGE_SIZE), offset: String(offset) });
+      for (const name of ['list', 'category', 'department']) {
+        if (state[name]) params.set(name, state[name]);
+      }
+      return `/api/search?${params}`;
+    }
+
+    async function fetchSearch(offset) {
+      if (request) request.abort();
+      request = new AbortController();
+      const response = await fetch(API + searchPath(offset), {
+        signal: request.signal,
+        credentials: 'omit',
+        headers: { Accept: 'application/json' },
+      });
+      let body = null;
+      try {
+        body = await response.json();
+      } catch (error) {
+        body = null;
+      }
+      if (!response.ok || !body) {
+        throw new Error(body && body.error ? body.error : `HTTP ${response.status}`);
+      }
+      return body;
+    }
+
+    /** Runs the current search from the first page; `how` says what to do with the URL. */
+    async function search(how) {
+      clearTimeout(typingTimer);
+      state.offset = 0;
+      if (how) remember(how);
+      const mine = ++sequence;
+      const query = state.q;
+      if (!query.trim()) {
+        if (request) request.abort();
+        showIntro();
+        root.removeAttribute('aria-busy');
+        return;
+      }
+      root.setAttribute('aria-busy', 'true');
+      try {
+        const body = await fetchSearch(0);
+        if (mine !== sequence) return;
+        hits = body.hits;
+        render(body);
+      } catch (error) {
+        if (mine !== sequence || error.name === 'AbortError') return;
+        showError(error);
+      } finally {
+        if (mine === sequence) {
+          // Which query the box now answers (read by the browser tests too).
+          root.setAttribute('data-answered', query);
+          root.removeAttribute('aria-busy');
+        }
+      }
+    }
+
+    async function loadMore() {
+      const mine = ++sequence;
+      const offset = hits.length;
+      more.disabled = true;
+      try {
+        const body = await fetchSearch(offset);
+        if (mine !== sequence) return;
+        const first = results.children.length;
+        body.hits.forEach((hit, index) => results.append(card(hit, offset + index)));
+        hits = hits.concat(body.hits);
+        updateMore(body.total);
+        updateDepartments();
+        const next = results.children[first];
+        if (next) next.querySelector('.ds-card').focus();
+      } catch (error) {
+        if (mine !== sequence || error.name === 'AbortError') return;
+        showError(error);
+      } finally {
+        more.disabled = false;
+      }
+    }
+
+    // --- rendering ---
+
+    function reset() {
+      message.replaceChildren();
+      results.replaceChildren();
+      expansions.hidden = true;
+      more.hidden = true;
+    }
+
+    function exampleButtons(words) {
+      return el(
+        'ul',
+        { class: 'ds-examples' },
+        ...words.map((word) =>
+          el('li', {}, el('button', { class: 'ds-example', type: 'button', 'data-query': word, text: word })),
+        ),
+      );
+    }
+
+    function showIntro() {
+      reset();
+      hits = [];
+      filters.hidden = true;
+      status.textContent = '';
+      message.append(
+        el(
+          'div',
+          { class: 'ds-intro' },
+          el('p', { text: '输入一件事，查它属于哪个清单、由谁负责。可以输入关键词、部门名称，或直接粘贴群众诉求原话。试试：' }),
+          exampleButtons(EXAMPLES),
+        ),
+      );
+    }
+
+    function showError(error) {
+      reset();
+      filters.hidden = true;
+      status.textContent = '';
+      const network = error instanceof TypeError;
+      const text = network
+        ? `无法连接职责查询服务（${API}）。`
+        : `查询失败：${error.message}`;
+      const hint =
+        network && mode === 'widget'
+          ? '如果本页面在其他网站上，请管理员在查询服务的允许列表（--cors-origin）中加入本站地址。'
+          : '请稍后再试。';
+      message.append(el('div', { class: 'ds-error', role: 'alert' }, el('p', { text }), el('p', { text: hint })));
+    }
+
+    function render(body) {
+      reset();
+      const unfiltered = Object.values(body.facets.list).reduce((sum, count) => sum + count, 0);
+      if (unfiltered > 0) renderFilters(body);
+      else filters.hidden = true;
+      const also = [];
+      for (const expansion of body.interpretation.expansions) {
+        for (const term of expansion.to) if (!also.includes(term)) also.push(term);
+      }
+      expansions.textContent = `也搜索了：${also.join('、')}`;
+      expansions.hidden = also.length === 0;
+      if (body.total === 0) {
+        status.textContent = `没有找到与“${body.query}”相关的职责事项`;
+        const empty = el('div', { class: 'ds-empty' });
+        if (unfiltered > 0) {
+          empty.append(
+            el('p', { text: `当前筛选条件下没有结果；不加筛选共有 ${unfiltered} 项。` }),
+            el('button', { class: 'ds-clear-inline', type: 'button', text: '清除筛选' }),
+          );
+        } else if (body.suggestions.length) {
+          empty.append(el('p', { text: '清单里没有直接对应的事项。相近的事项有：' }), exampleButtons(body.suggestions));
+        } else {
+          empty.append(el('p', { text: '清单里没有对应的事项。试试换一种说法，或只输入关键词（如：燃气、低保、占道经营）。' }));
+        }
+        message.append(empty);
+        return;
+      }
+      const filtered = state.list || state.category || state.department;
+      status.textContent = `找到 ${body.total} 项与“${body.query}”相关的职责${filtered ? '（已筛选）' : ''}`;
+      body.hits.forEach((hit, index) => results.append(card(hit, index)));
+      updateMore(body.total);
+      updateDepartments();
+    }
+
+    function updateMore(total) {
+      const left = total - hits.length;
+      more.hidden = left <= 0;
+      more.textContent = `显示更多（还有 ${left} 项）`;
+    }
+
+    function renderFilters(body) {
+      filters.hidden = false;
+      const counts = body.facets.list;
+      const all = Object.values(counts).reduce((sum, count) => sum + count, 0);
+      const chip = (key, label, count) =>
+        el(
+          'button',
+          {
+            class: `ds-chip${key ? ` ds-chip-${key}` : ''}`,
+            type: 'button',
+            'data-list': key,
+            'data-count': count,
+            'aria-pressed': String(state.list === key),
+            disabled: count === 0 && state.list !== key,
+            title: key ? LIST_BY_KEY[key].meaning : null,
+          },
+          el('span', { class: 'ds-chip-label', text: label }),
+          el('span', { class: 'ds-count', text: String(count) }),
+        );
+      chips.replaceChildren(
+        chip('', '全部', all),
+        ...LISTS.map((list) => chip(list.key, list.badge, counts[list.key] || 0)),
+      );
+      const entries = Object.entries(body.facets.category).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], 'zh'));
+      if (state.category && !(state.category in body.facets.category)) entries.push([state.category, 0]);
+      category.replaceChildren(
+        el('option', { value: '', text: '全部类别' }),
+        ...entries.map(([name, count]) => el('option', { value: name, text: `${name}（${count}）` })),
+      );
+      category.value = state.category;
+      clear.hidden = !(state.list || state.category || state.department);
+    }
+
+    function updateDepartments() {
+      const names = [];
+      for (const hit of hits) for (const name of hit.departments) if (!names.includes(name)) names.push(name);
+      departments.replaceChildren(...names.map((name) => el('option', { value: name })));
+    }
+
+    function card(hit, index) {
+      const list = LIST_BY_KEY[hit.list] || { badge: hit.list_label, meaning: '' };
+      const titleId = id(`title-${index}`);
+      const bodyId = id(`body-${index}`);
+      const sections = dutySections(hit);
+      const long = isLong(hit.title) || sections.some((section) => isLong(hit[section.name]));
+      const copy = el('button', {
+        class: 'ds-copy',
+        type: 'button',
+        text: '复制',
+        'aria-label': `复制“${hit.title.slice(0, 30)}”的摘要`,
+        title: '复制摘要（事项、清单、责任、镇职责），可粘贴到工单',
+      });
+      const toggle = long
+        ? el('button', { class: 'ds-toggle', type: 'button', 'aria-expanded': 'false', 'aria-controls': bodyId, text: '展开全文' })
+        : null;
+      const article = el(
+        'article',
+        {
+          class: `ds-card ds-card-${hit.list}`,
+          tabindex: '0',
+          'data-id': hit.id,
+          'data-list': hit.list,
+          'aria-labelledby': titleId,
+        },
+        el(
+          'div',
+          { class: 'ds-card-head' },
+          el('span', { class: `ds-badge ds-badge-${hit.list}`, title: list.meaning, text: list.badge }),
+          el('span', { class: 'ds-category', text: hit.category }),
+          el('span', { class: 'ds-id', text: hit.id }),
+          copy,
+        ),
+        el('h3', { class: `ds-title${isLong(hit.title) ? ' ds-clamp' : ''}`, id: titleId }, field(hit, 'title')),
+        el('p', { class: 'ds-owner' }, el('span', { class: 'ds-owner-label', text: '责任' }), el('span', { class: 'ds-owner-text', text: hit.owner_statement })),
+        el(
+          'div',
+          { class: 'ds-body', id: bodyId },
+          ...sections.map((section) =>
+            el(
+              'section',
+              { class: 'ds-duty' },
+              el('h4', { text: section.heading }),
+              el('p', { class: `ds-text${isLong(hit[section.name]) ? ' ds-clamp' : ''}` }, field(hit, section.name)),
+            ),
+          ),
+        ),
+        toggle,
+      );
+      copy.addEventListener('click', async () => {
+        const done = await copyText(summary(hit), root);
+        copy.textContent = done ? '已复制' : '复制失败';
+        status.textContent = done ? `已复制“${hit.title.slice(0, 20)}”的摘要` : '复制失败，请手动选择文字复制';
+        setTimeout(() => {
+          copy.textContent = '复制';
+        }, 2000);
+      });
+      if (toggle) toggle.addEventListener('click', () => setExpanded(article, !article.classList.contains('ds-expanded')));
+      return el('li', { class: 'ds-item' }, article);
+    }
+
+    /**
+     * Shows a card's 展开全文 only when its clamped text is really cut at this width (a long
+     * text may still fit in three lines on a wide screen). Unmeasurable (not laid out yet): kept.
+     */
+    function fitToggles() {
+      for (const article of results.querySelectorAll('.ds-card')) {
+        const toggle = article.querySelector('.ds-toggle');
+        if (!toggle || article.classList.contains('ds-expanded')) continue;
+        const clamped = Array.from(article.querySelectorAll('.ds-clamp'));
+        const measurable = clamped.every((node) => node.clientHeight > 0);
+        const cut = clamped.some((node) => node.scrollHeight > node.clientHeight + 1);
+        toggle.hidden = measurable && !cut;
+      }
+    }
+
+    function setExpanded(article, expanded) {
+      const toggle = article.querySelector('.ds-toggle');
+      if (!toggle || toggle.hidden) return;
+      article.classList.toggle('ds-expanded', expanded);
+      toggle.setAttribute('aria-expanded', String(expanded));
+      toggle.textContent = expanded ? '收起' : '展开全文';
+    }
+
+    // --- events ---
+
+    function typed() {
+      state.q = input.value.slice(0, MAX_QUERY);
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(() => search('typing'), TYPING_DELAY_MS);
+    }
+
+    function searchFor(query) {
+      input.value = query;
+      state.q = query;
+      search('settled');
+      input.focus();
+    }
+
+    function clearFilters() {
+      state.list = '';
+      state.category = '';
+      state.department = '';
+      department.value = '';
+      search('settled');
+    }
+
+    input.addEventListener('compositionstart', () => {
+      composing = true;
+    });
+    input.addEventListener('compositionend', () => {
+      composing = false;
+      typed();
+    });
+    input.addEventListener('input', () => {
+      if (!composing) typed();
+    });
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      state.q = input.value.slice(0, MAX_QUERY);
+      search('settled');
+    });
+    chips.addEventListener('click', (event) => {
+      const chip = event.target.closest('.ds-chip');
+      if (!chip || chip.disabled) return;
+      const key = chip.getAttribute('data-list');
+      state.list = state.list === key ? '' : key;
+      search('settled');
+    });
+    category.addEventListener('change', () => {
+      state.category = category.value;
+      search('settled');
+    });
+    department.addEventListener('input', () => {
+      clearTimeout(departmentTimer);
+      departmentTimer = setTimeout(() => {
+        if (department.value.trim() === state.department) return;
+        state.department = department.value.trim();
+        search('settled');
+      }, TYPING_DELAY_MS * 2);
+    });
+    department.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter') return;
+      event.preventDefault();
+      clearTimeout(departmentTimer);
+      state.department = department.value.trim();
+      search('settled');
+    });
+    clear.addEventListener('click', clearFilters);
+    message.addEventListener('click', (event) => {
+      if (event.target.closest('.ds-clear-inline')) clearFilters();
+      const example = event.target.closest('.ds-example');
+      if (example) searchFor(example.getAttribute('data-query'));
+    });
+    more.addEventListener('click', loadMore);
+    // A new width (a turned phone, a revealed widget) cuts texts differently.
+    new ResizeObserver(() => fitToggles()).observe(results);
+
+    input.addEventListener('keydown', (event) => {
+      if (event.key === 'ArrowDown') {
+        const first = results.querySelector('.ds-card');
+        if (first) {
+          event.preventDefault();
+          first.focus();
+        }
+      }
+    });
+    results.addEventListener('keydown', (event) => {
+      const current = event.target;
+      if (!current.classList || !current.classList.contains('ds-card')) return;
+      const cards = Array.from(results.querySelectorAll('.ds-card'));
+      const at = cards.indexOf(current);
+      let next = null;
+      if (event.key === 'ArrowDown') next = cards[at + 1] || null;
+      else if (event.key === 'ArrowUp') next = at > 0 ? cards[at - 1] : input;
+      else if (event.key === 'Home') next = cards[0];
+      else if (event.key === 'End') next = cards[cards.length - 1];
+      else if (event.key === 'Escape') next = input;
+      else if (event.key === 'Enter') {
+        event.preventDefault();
+        setExpanded(current, !current.classList.contains('ds-expanded'));
+        return;
+      } else return;
+      event.preventDefault();
+      if (next) next.focus();
+    });
+
+    if (mode !== 'widget') {
+      document.addEventListener('keydown', (event) => {
+        if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;
+        const target = event.target;
+        const editing = target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+        if (editing) return;
+        event.preventDefault();
+        input.focus();
+        input.select();
+      });
+    }
+    if (usesUrl) {
+      window.addEventListener('popstate', () => {
+        readUrl();
+        search(null);
+      });
+      readUrl();
+      remember('settled');
+    }
+    if (mode === 'page') input.focus();
+    search(null);
+  }
+
+  /** Page mode: the town and the number of duties in the page's heading. */
+  async function showIndexInfo() {
+    const slot = document.querySelector('[data-ds-info]');
+    if (!slot) return;
+    try {
+      const response = await fetch(`${API}/healthz`, { headers: { Accept: 'application/json' } });
+      const health = await response.json();
+      slot.textContent = `${health.towns.join('、')} · 共 ${health.items} 项职责`;
+    } catch (error) {
+      slot.textContent = '';
+    }
+  }
+
+  function mountWidget(target) {
+    if (target.shadowRoot) {
+      console.error('duty-search: the widget is already on this element');
+      return;
+    }
+    const shadow = target.attachShadow({ mode: 'open' });
+    const sheet = el('link', { rel: 'stylesheet', href: `${API}/assets/duty-search.css` });
+    const holder = el('div', { class: 'ds-holder', hidden: true });
+    const reveal = () => holder.removeAttribute('hidden');
+    sheet.addEventListener('load', reveal);
+    sheet.addEventListener('error', reveal);
+    shadow.append(sheet, holder);
+    mount(holder, 'widget');
+  }
+
+  function start() {
+    const selector = script.getAttribute('data-target');
+    if (selector) {
+      const target = document.querySelector(selector);
+      if (!target) {
+        console.error(`duty-search: no element matches data-target="${selector}"`);
+        return;
+      }
+      mountWidget(target);
+      return;
+    }
+    for (const container of document.querySelectorAll('[data-duty-search]')) {
+      const mode = container.getAttribute('data-duty-search') === 'embed' ? 'embed' : 'page';
+      mount(container, mode);
+      if (mode === 'page') showIndexInfo();
+    }
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
