@@ -7,7 +7,8 @@ use crate::lexicon::Synonyms;
 use super::plan::{AltKind, Alternative, Concept};
 use super::vocabulary::Vocabulary;
 
-/// Importance of a single Han character typed on its own: little evidence of a subject.
+/// Importance of a single character typed on its own (吃, or the 1 of a list's numbering):
+/// little evidence of a subject.
 const SINGLE_CHARACTER_IMPORTANCE: f32 = 0.35;
 
 /// Builds the query's concepts from its words and the synonym groups found in it, in query order.
@@ -72,10 +73,10 @@ fn word_concept(word: &Word, vocabulary: &Vocabulary) -> Concept {
             });
         }
     }
-    let single_han = word.text.chars().count() == 1 && !word.text.is_ascii();
+    let single_character = word.text.chars().count() == 1;
     Concept {
         label: word.text.clone(),
-        importance: if single_han {
+        importance: if single_character {
             SINGLE_CHARACTER_IMPORTANCE
         } else {
             1.0
