@@ -46,17 +46,20 @@ pub struct SynonymMatch<'a> {
 impl Synonyms {
     /// Loads and merges the given files, refusing malformed and duplicate lines with file and line.
     pub fn load(files: &[PathBuf]) -> Result<Synonyms, LexiconError> {
-        let mut groups = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut seen: HashMap<(Vec<String>, Vec<String>), usize> = HashMap::new();
         for path in files {
             for (number, line) in content_lines(path)? {
                 let group = parse_line(path, number, &line)?;
-                if let Some(earlier) = groups.iter().find(|g: &&Group| same_group(g, &group)) {
+                if let Some(&earlier) = seen.get(&group_key(&group)) {
+                    let earlier = &groups[earlier];
                     return Err(LexiconError::at(
                         path,
                         number,
                         format!("duplicate of {}:{}", earlier.path.display(), earlier.line),
                     ));
                 }
+                seen.insert(group_key(&group), groups.len());
                 groups.push(group);
             }
         }
@@ -158,13 +161,14 @@ impl Synonyms {
     }
 }
 
-fn same_group(a: &Group, b: &Group) -> bool {
-    let sorted = |v: &Vec<String>| {
-        let mut v = v.clone();
-        v.sort();
-        v
+/// A group's terms in a canonical order, so the same group written twice is recognised.
+fn group_key(group: &Group) -> (Vec<String>, Vec<String>) {
+    let sorted = |terms: &[String]| {
+        let mut terms = terms.to_vec();
+        terms.sort();
+        terms
     };
-    sorted(&a.triggers) == sorted(&b.triggers) && sorted(&a.targets) == sorted(&b.targets)
+    (sorted(&group.triggers), sorted(&group.targets))
 }
 
 fn parse_line(path: &Path, number: usize, line: &str) -> Result<Group, LexiconError> {
