@@ -161,6 +161,17 @@ fn write_generation(gen_dir: &Path, items: &[Item], segmenter: Arc<Segmenter>) -
             .map_err(|e| Error::index(gen_dir, e))?;
     }
     writer.commit().map_err(|e| Error::index(gen_dir, e))?;
+    // The index is read-only once built: one segment means each query term is looked up and
+    // scored once, not once per indexing thread's segment.
+    let segments = index
+        .searchable_segment_ids()
+        .map_err(|e| Error::index(gen_dir, e))?;
+    if segments.len() > 1 {
+        writer
+            .merge(&segments)
+            .wait()
+            .map_err(|e| Error::index(gen_dir, e))?;
+    }
     writer
         .wait_merging_threads()
         .map_err(|e| Error::index(gen_dir, e))?;

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use tantivy::schema::Field;
 use tantivy::Searcher;
 
 use crate::analysis::pinyin;
@@ -18,6 +19,8 @@ const DEPARTMENT_SUFFIXES: [&str; 12] = [
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     terms: HashSet<String>,
+    /// Per analysed field, its terms: a query skips the fields where a word cannot match.
+    field_terms: HashMap<Field, HashSet<String>>,
     /// Reading → words read so by their most common reading.
     by_pinyin: HashMap<String, Vec<String>>,
     /// Reading → words read so only through a rarer reading of a polyphonic character
@@ -35,8 +38,11 @@ impl Vocabulary {
         extra: impl Iterator<Item = &'a str>,
     ) -> Result<Vocabulary> {
         let mut terms = HashSet::new();
+        let mut by_field = HashMap::new();
         for (field, _) in schema.weighted_text_fields() {
-            terms.extend(field_terms(searcher, field)?);
+            let in_field = field_terms(searcher, field)?;
+            terms.extend(in_field.iter().cloned());
+            by_field.insert(field, in_field);
         }
         let mut departments: Vec<String> = field_terms(searcher, schema.department)?
             .into_iter()
@@ -44,6 +50,7 @@ impl Vocabulary {
         departments.sort();
         let mut vocabulary = Vocabulary {
             terms,
+            field_terms: by_field,
             by_pinyin: HashMap::new(),
             by_rare_pinyin: HashMap::new(),
             departments,
@@ -85,6 +92,13 @@ impl Vocabulary {
     /// Whether the index has this analysed term.
     pub fn contains(&self, term: &str) -> bool {
         self.terms.contains(term)
+    }
+
+    /// Whether `field` has this analysed term.
+    pub fn field_contains(&self, field: Field, term: &str) -> bool {
+        self.field_terms
+            .get(&field)
+            .is_some_and(|terms| terms.contains(term))
     }
 
     /// Known words (index terms and lexicon terms) read as `reading`.
@@ -173,7 +187,7 @@ pub fn reads_as_department(text: &str) -> bool {
             .any(|suffix| text.ends_with(suffix))
 }
 
-fn field_terms(searcher: &Searcher, field: tantivy::schema::Field) -> Result<HashSet<String>> {
+fn field_terms(searcher: &Searcher, field: Field) -> Result<HashSet<String>> {
     let mut terms = HashSet::new();
     for segment in searcher.segment_readers() {
         let inverted = segment
@@ -198,6 +212,7 @@ impl Vocabulary {
     pub fn from_words(words: &[&str], departments: &[&str]) -> Vocabulary {
         let mut vocabulary = Vocabulary {
             terms: words.iter().map(|w| w.to_string()).collect(),
+            field_terms: HashMap::new(),
             by_pinyin: HashMap::new(),
             by_rare_pinyin: HashMap::new(),
             departments: departments.iter().map(|d| d.to_string()).collect(),

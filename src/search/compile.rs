@@ -10,7 +10,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
 use crate::index::DutySchema;
-use crate::query::{AltKind, Alternative, Concept};
+use crate::query::{AltKind, Alternative, Concept, Vocabulary};
 
 /// Score of a match on an item's own department or owner: above any text match, so a
 /// department's items rank first for a department query.
@@ -23,12 +23,14 @@ pub const PROXIMITY_WEIGHT: f32 = 0.5;
 /// Words the proximity bonus may lie apart.
 const PROXIMITY_SLOP: u32 = 2;
 
-/// The query for one alternative of a concept, weighted by its kind and the concept's importance.
+/// The query for one alternative of a concept, weighted by its kind and the concept's importance;
+/// `None` when a word of it is in no field, so it cannot match (no weight is built for it).
 pub fn alternative_query(
     schema: &DutySchema,
+    vocabulary: &Vocabulary,
     concept: &Concept,
     alternative: &Alternative,
-) -> Box<dyn Query> {
+) -> Option<Box<dyn Query>> {
     let weight = alternative.kind.weight() * concept.importance;
     let query: Box<dyn Query> = match alternative.kind {
         AltKind::Department => Box::new(ConstScoreQuery::new(
@@ -46,19 +48,15 @@ pub fn alternative_query(
             // A multi-word list term scores as the mean of its words, not their sum: a long
             // expansion must not outweigh the word the user typed.
             let words = alternative.tokens.len().max(1) as f32;
-            Box::new(BoostQuery::new(
-                all_of(
-                    alternative
-                        .tokens
-                        .iter()
-                        .map(|token| any_field(schema, token))
-                        .collect(),
-                ),
-                1.0 / words,
-            ))
+            let per_word = alternative
+                .tokens
+                .iter()
+                .map(|token| any_field(schema, vocabulary, token))
+                .collect::<Option<Vec<_>>>()?;
+            Box::new(BoostQuery::new(all_of(per_word), 1.0 / words))
         }
     };
-    Box::new(BoostQuery::new(query, weight))
+    Some(Box::new(BoostQuery::new(query, weight)))
 }
 
 /// Proximity bonus queries: each pair of adjacent single-word literal concepts as a sloppy phrase
@@ -99,19 +97,24 @@ pub fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     ))
 }
 
-/// A token in any analysed text field, each field with its boost; the best field counts.
-fn any_field(schema: &DutySchema, token: &str) -> Box<dyn Query> {
-    let per_field = schema
+/// A token in any analysed text field that has it, each field with its boost; the best field
+/// counts fully, the others at the tie breaker. `None` when no field has the token.
+fn any_field(schema: &DutySchema, vocabulary: &Vocabulary, token: &str) -> Option<Box<dyn Query>> {
+    let per_field: Vec<Box<dyn Query>> = schema
         .weighted_text_fields()
         .into_iter()
+        .filter(|(field, _)| vocabulary.field_contains(*field, token))
         .map(|(field, boost)| -> Box<dyn Query> {
             Box::new(BoostQuery::new(term_query(field, token), boost))
         })
         .collect();
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(
+    if per_field.is_empty() {
+        return None;
+    }
+    Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
         per_field,
         FIELD_TIE_BREAKER,
-    ))
+    )))
 }
 
 /// All of `queries` must match (one query stands for itself).

@@ -158,7 +158,11 @@ impl Engine {
         let mut alternatives = Vec::new();
         for (index, concept) in plan.concepts.iter().enumerate() {
             for alternative in &concept.alternatives {
-                let query = alternative_query(&self.schema, concept, alternative);
+                let vocabulary = self.analyzer.vocabulary();
+                let Some(query) = alternative_query(&self.schema, vocabulary, concept, alternative)
+                else {
+                    continue;
+                };
                 alternatives.push(AltWeight {
                     concept: index,
                     kind: alternative.kind,
