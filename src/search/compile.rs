@@ -1,11 +1,10 @@
-//! Turning a [`QueryPlan`] into tantivy queries, built directly rather than through tantivy's
-//! `QueryParser`: an unspaced Chinese sentence must not become one phrase (tantivy #718), and
-//! query syntax characters are plain text to users.
+//! Turning a [`QueryPlan`] into term lookups and tantivy queries, built directly rather than
+//! through tantivy's `QueryParser`: an unspaced Chinese sentence must not become one phrase
+//! (tantivy #718), and query syntax characters are plain text to users.
+//!
+//! [`QueryPlan`]: crate::query::QueryPlan
 
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query,
-    TermQuery,
-};
+use tantivy::query::{PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
@@ -17,46 +16,93 @@ use crate::query::{AltKind, Alternative, Concept, Vocabulary};
 const DEPARTMENT_SCORE: f32 = 100.0;
 /// Tie breaker of the per-field disjunction: the best field counts fully, the others at 70%, so
 /// an item about a term in its title and its duties outranks one that names it in passing.
-const FIELD_TIE_BREAKER: f32 = 0.7;
+pub const FIELD_TIE_BREAKER: f32 = 0.7;
 /// Weight of the proximity bonus (adjacent query words adjacent in a title or duty text).
 pub const PROXIMITY_WEIGHT: f32 = 0.5;
 /// Words the proximity bonus may lie apart.
 const PROXIMITY_SLOP: u32 = 2;
 
-/// The query for one alternative of a concept, weighted by its kind and the concept's importance;
-/// `None` when a word of it is in no field, so it cannot match (no weight is built for it).
-pub fn alternative_query(
+/// One word of an alternative: its term in each field that holds it, with the field's boost.
+pub struct WordPlan {
+    /// `(term, boost)` per field.
+    pub fields: Vec<(Term, f32)>,
+}
+
+/// How one alternative of a concept is matched and scored, as plain term lookups: the ranker
+/// scores each word as its best field plus the tie breaker times the others, and the
+/// alternative as the sum of its words (all must match) times `multiplier`.
+pub struct AltPlan {
+    /// Index of its concept in the plan.
+    pub concept: usize,
+    /// Its kind, for the evidence it gives.
+    pub kind: AltKind,
+    /// Kind weight × concept importance (÷ words, for a multi-word list term).
+    pub multiplier: f32,
+    /// The words that must all match.
+    pub words: Vec<WordPlan>,
+    /// A fixed score instead of BM25 (a department's own items).
+    pub constant: Option<f32>,
+}
+
+/// The plan for one alternative of a concept; `None` when a word of it is in no field, so it
+/// cannot match (no term is looked up for it).
+pub fn alternative_plan(
     schema: &DutySchema,
     vocabulary: &Vocabulary,
+    concept_index: usize,
     concept: &Concept,
     alternative: &Alternative,
-) -> Option<Box<dyn Query>> {
+) -> Option<AltPlan> {
     let weight = alternative.kind.weight() * concept.importance;
-    let query: Box<dyn Query> = match alternative.kind {
-        AltKind::Department => Box::new(ConstScoreQuery::new(
-            term_query(schema.department, &alternative.text),
-            DEPARTMENT_SCORE,
-        )),
-        AltKind::Ngram => all_of(
+    let single = |field: Field, text: &str| WordPlan {
+        fields: vec![(Term::from_field_text(field, text), 1.0)],
+    };
+    let (words, multiplier, constant) = match alternative.kind {
+        AltKind::Department => (
+            vec![single(schema.department, &alternative.text)],
+            weight,
+            Some(DEPARTMENT_SCORE),
+        ),
+        AltKind::Ngram => (
             alternative
                 .tokens
                 .iter()
-                .map(|gram| term_query(schema.ngram, gram))
+                .map(|gram| single(schema.ngram, gram))
                 .collect(),
+            weight,
+            None,
         ),
         _ => {
-            // A multi-word list term scores as the mean of its words, not their sum: a long
-            // expansion must not outweigh the word the user typed.
-            let words = alternative.tokens.len().max(1) as f32;
-            let per_word = alternative
+            let words = alternative
                 .tokens
                 .iter()
                 .map(|token| any_field(schema, vocabulary, token))
                 .collect::<Option<Vec<_>>>()?;
-            Box::new(BoostQuery::new(all_of(per_word), 1.0 / words))
+            // A multi-word list term scores as the mean of its words, not their sum: a long
+            // expansion must not outweigh the word the user typed.
+            let count = words.len().max(1) as f32;
+            (words, weight / count, None)
         }
     };
-    Some(Box::new(BoostQuery::new(query, weight)))
+    Some(AltPlan {
+        concept: concept_index,
+        kind: alternative.kind,
+        multiplier,
+        words,
+        constant,
+    })
+}
+
+/// A token in each analysed text field that has it, with the field's boost; `None` when no
+/// field has it.
+fn any_field(schema: &DutySchema, vocabulary: &Vocabulary, token: &str) -> Option<WordPlan> {
+    let fields: Vec<(Term, f32)> = schema
+        .weighted_text_fields()
+        .into_iter()
+        .filter(|(field, _)| vocabulary.field_contains(*field, token))
+        .map(|(field, boost)| (Term::from_field_text(field, token), boost))
+        .collect();
+    (!fields.is_empty()).then_some(WordPlan { fields })
 }
 
 /// Proximity bonus queries: each pair of adjacent single-word literal concepts as a sloppy phrase
@@ -89,40 +135,10 @@ pub fn proximity_queries(schema: &DutySchema, concepts: &[Concept]) -> Vec<Box<d
     queries
 }
 
-/// An exact term of a raw field.
+/// An exact term of a field.
 pub fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(
         Term::from_field_text(field, text),
         IndexRecordOption::WithFreqs,
-    ))
-}
-
-/// A token in any analysed text field that has it, each field with its boost; the best field
-/// counts fully, the others at the tie breaker. `None` when no field has the token.
-fn any_field(schema: &DutySchema, vocabulary: &Vocabulary, token: &str) -> Option<Box<dyn Query>> {
-    let per_field: Vec<Box<dyn Query>> = schema
-        .weighted_text_fields()
-        .into_iter()
-        .filter(|(field, _)| vocabulary.field_contains(*field, token))
-        .map(|(field, boost)| -> Box<dyn Query> {
-            Box::new(BoostQuery::new(term_query(field, token), boost))
-        })
-        .collect();
-    if per_field.is_empty() {
-        return None;
-    }
-    Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-        per_field,
-        FIELD_TIE_BREAKER,
-    )))
-}
-
-/// All of `queries` must match (one query stands for itself).
-fn all_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    if queries.len() == 1 {
-        return queries.remove(0);
-    }
-    Box::new(BooleanQuery::new(
-        queries.into_iter().map(|q| (Occur::Must, q)).collect(),
     ))
 }

@@ -1,43 +1,52 @@
 //! Highlighting: item text HTML-escaped, with `<mark>` around the matched terms and nothing else.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-
-/// Marks terms in texts; built once per query.
+/// Marks terms in texts; made once per query.
 pub struct Highlighter {
-    matcher: Option<AhoCorasick>,
+    terms: Vec<String>,
 }
 
 impl Highlighter {
-    /// A highlighter for `terms` (longest match wins).
+    /// A highlighter for `terms` (at each place the longest term wins; ASCII case is ignored).
     pub fn new(terms: &[String]) -> Highlighter {
-        let terms: Vec<&String> = terms.iter().filter(|t| !t.is_empty()).collect();
-        let matcher = (!terms.is_empty()).then(|| {
-            // A handful of terms and a few short texts per query: the NFA builds far faster
-            // than a DFA and matches fast enough.
-            AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-                .match_kind(MatchKind::LeftmostLongest)
-                .ascii_case_insensitive(true)
-                .build(terms)
-                .expect("highlight terms form a valid automaton")
-        });
-        Highlighter { matcher }
+        let mut terms: Vec<String> = terms
+            .iter()
+            .filter(|t| !t.is_empty())
+            .map(|t| t.to_ascii_lowercase())
+            .collect();
+        terms.sort_by_key(|t| std::cmp::Reverse(t.len()));
+        terms.dedup();
+        Highlighter { terms }
     }
 
     /// `text` escaped with its matches marked, or `None` when nothing in it matches.
+    ///
+    /// Each term is found with a plain substring search: a query has a few dozen terms and a hit
+    /// a few short texts, so this costs less than building an automaton per query.
     pub fn highlight(&self, text: &str) -> Option<String> {
-        let matcher = self.matcher.as_ref()?;
+        let folded = text.to_ascii_lowercase();
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for term in &self.terms {
+            found.extend(
+                folded
+                    .match_indices(term.as_str())
+                    .map(|(at, t)| (at, at + t.len())),
+            );
+        }
+        if found.is_empty() {
+            return None;
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
         let mut out = String::with_capacity(text.len() + 32);
         let mut last = 0;
-        for found in matcher.find_iter(text) {
-            out.push_str(&escape(&text[last..found.start()]));
+        for (start, end) in found {
+            if start < last {
+                continue;
+            }
+            out.push_str(&escape(&text[last..start]));
             out.push_str("<mark>");
-            out.push_str(&escape(&text[found.start()..found.end()]));
+            out.push_str(&escape(&text[start..end]));
             out.push_str("</mark>");
-            last = found.end();
-        }
-        if last == 0 {
-            return None;
+            last = end;
         }
         out.push_str(&escape(&text[last..]));
         Some(out)
@@ -72,6 +81,15 @@ mod tests {
             Some("&lt;p&gt;<mark>燃气安全</mark>监管&lt;/p&gt;")
         );
         assert_eq!(highlighter.highlight("婚姻登记"), None);
+    }
+
+    #[test]
+    fn overlapping_terms_take_the_leftmost_longest_and_case_folds() {
+        let highlighter = Highlighter::new(&["安全".into(), "燃气安全".into(), "vocs".into()]);
+        assert_eq!(
+            highlighter.highlight("燃气安全、安全与VOCs").as_deref(),
+            Some("<mark>燃气安全</mark>、<mark>安全</mark>与<mark>VOCs</mark>")
+        );
     }
 
     #[test]

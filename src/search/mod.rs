@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, EnableScoring, Query};
-use tantivy::schema::Value;
+use tantivy::query::{BooleanQuery, EnableScoring, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument};
 
 pub use highlight::{escape, Highlighter};
@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::index::{open_current, BuildInfo, DutySchema};
 use crate::lexicon::Lexicon;
 use crate::query::{QueryAnalyzer, QueryPlan, Vocabulary};
-use compile::{alternative_query, proximity_queries, term_query};
+use compile::{alternative_plan, proximity_queries, term_query};
 use rank::{AltWeight, Candidate, Ranker};
 
 /// The best hit must show at least this much evidence (a literal or lexicon word counts 0.9–1,
@@ -155,18 +155,34 @@ impl Engine {
         let scoring = EnableScoring::enabled_from_searcher(searcher);
         let weight_of =
             |query: &dyn Query| query.weight(scoring).map_err(|e| Error::index("index", e));
+        let vocabulary = self.analyzer.vocabulary();
         let mut alternatives = Vec::new();
         for (index, concept) in plan.concepts.iter().enumerate() {
             for alternative in &concept.alternatives {
-                let vocabulary = self.analyzer.vocabulary();
-                let Some(query) = alternative_query(&self.schema, vocabulary, concept, alternative)
+                let Some(alt) =
+                    alternative_plan(&self.schema, vocabulary, index, concept, alternative)
                 else {
                     continue;
                 };
+                let words = alt
+                    .words
+                    .into_iter()
+                    .map(|word| {
+                        word.fields
+                            .into_iter()
+                            .map(|(term, boost)| {
+                                let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                                Ok((weight_of(&query)?, boost))
+                            })
+                            .collect::<Result<Vec<_>>>()
+                    })
+                    .collect::<Result<Vec<_>>>()?;
                 alternatives.push(AltWeight {
-                    concept: index,
-                    kind: alternative.kind,
-                    weight: weight_of(query.as_ref())?,
+                    concept: alt.concept,
+                    kind: alt.kind,
+                    multiplier: alt.multiplier,
+                    constant: alt.constant,
+                    words,
                 });
             }
         }

@@ -1,6 +1,6 @@
 //! Ranking: every item that matches any alternative of any concept is a candidate, scored by
-//! its concepts. Candidates are enumerated straight from the alternatives' scorers (their union),
-//! so each term is looked up once per query.
+//! its concepts. Candidates are enumerated straight from the alternatives' term scorers (their
+//! union), so each term is looked up once per query and no composite scorer is built.
 //!
 //! Each concept scores by its best alternative (so a concept matched many ways counts once);
 //! the sum is scaled by the square of the share of the query's concepts an item matches (each
@@ -17,19 +17,77 @@ use tantivy::columnar::StrColumn;
 use tantivy::query::{Scorer, Weight};
 use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
+use super::compile::FIELD_TIE_BREAKER;
 use crate::query::AltKind;
 
 /// How strongly the share of matched concepts scales the score.
 const COVERAGE_EXPONENT: i32 = 2;
 
-/// The scoring parts of one alternative.
+/// The scoring parts of one alternative (see [`super::compile::AltPlan`]).
 pub struct AltWeight {
     /// Index of its concept.
     pub concept: usize,
     /// Its kind, for the evidence it gives.
     pub kind: AltKind,
-    /// The compiled tantivy weight.
-    pub weight: Box<dyn Weight>,
+    /// Kind weight × concept importance (÷ words).
+    pub multiplier: f32,
+    /// A fixed score instead of BM25.
+    pub constant: Option<f32>,
+    /// Per word that must match, `(term weight, field boost)` per field.
+    pub words: Vec<Vec<(Box<dyn Weight>, f32)>>,
+}
+
+/// [`AltWeight`] with scorers for one segment.
+struct SegmentAlt {
+    concept: usize,
+    kind: AltKind,
+    multiplier: f32,
+    constant: Option<f32>,
+    words: Vec<Vec<(Box<dyn Scorer>, f32)>>,
+}
+
+impl SegmentAlt {
+    /// The alternative's score at `doc`, if every word matches there.
+    fn score(&mut self, doc: DocId) -> Option<f32> {
+        let mut total = 0.0;
+        for fields in &mut self.words {
+            let mut best = 0.0f32;
+            let mut sum = 0.0;
+            let mut matched = false;
+            for (scorer, boost) in fields.iter_mut() {
+                if matches(scorer.as_mut(), doc) {
+                    let score = *boost * scorer.score();
+                    best = best.max(score);
+                    sum += score;
+                    matched = true;
+                }
+            }
+            if !matched {
+                return None;
+            }
+            total += best + FIELD_TIE_BREAKER * (sum - best);
+        }
+        Some(self.constant.unwrap_or(total) * self.multiplier)
+    }
+
+    /// The smallest document any of its term scorers is on.
+    fn next_doc(&self) -> DocId {
+        self.words
+            .iter()
+            .flatten()
+            .map(|(scorer, _)| scorer.doc())
+            .min()
+            .unwrap_or(TERMINATED)
+    }
+
+    /// Moves the scorers that are on `doc` past it.
+    fn advance_past(&mut self, doc: DocId) {
+        for (scorer, _) in self.words.iter_mut().flatten() {
+            if scorer.doc() == doc {
+                scorer.advance();
+            }
+        }
+    }
 }
 
 /// A scored candidate.
@@ -78,7 +136,7 @@ impl Ranker {
                 let doc = segment
                     .alternatives
                     .iter()
-                    .map(|(_, _, scorer)| scorer.doc())
+                    .map(SegmentAlt::next_doc)
                     .min()
                     .unwrap_or(TERMINATED);
                 if doc == TERMINATED {
@@ -87,10 +145,8 @@ impl Ranker {
                 if alive.is_none_or(|bits| bits.is_alive(doc)) {
                     segment.collect(doc);
                 }
-                for (_, _, scorer) in &mut segment.alternatives {
-                    if scorer.doc() == doc {
-                        scorer.advance();
-                    }
+                for alternative in &mut segment.alternatives {
+                    alternative.advance_past(doc);
                 }
             }
             all.extend(segment.candidates);
@@ -116,7 +172,25 @@ impl Ranker {
             alternatives: self
                 .alternatives
                 .iter()
-                .map(|alt| Ok((alt.concept, alt.kind, alt.weight.scorer(reader, 1.0)?)))
+                .map(|alt| {
+                    let words = alt
+                        .words
+                        .iter()
+                        .map(|fields| {
+                            fields
+                                .iter()
+                                .map(|(weight, boost)| Ok((weight.scorer(reader, 1.0)?, *boost)))
+                                .collect::<tantivy::Result<Vec<_>>>()
+                        })
+                        .collect::<tantivy::Result<Vec<_>>>()?;
+                    Ok(SegmentAlt {
+                        concept: alt.concept,
+                        kind: alt.kind,
+                        multiplier: alt.multiplier,
+                        constant: alt.constant,
+                        words,
+                    })
+                })
                 .collect::<tantivy::Result<Vec<_>>>()?,
             proximity: scorers(&self.proximity)?,
             filters: scorers(&self.filters)?,
@@ -158,7 +232,7 @@ impl Ranker {
 struct SegmentRanker {
     segment_ord: SegmentOrdinal,
     importance: Vec<f32>,
-    alternatives: Vec<(usize, AltKind, Box<dyn Scorer>)>,
+    alternatives: Vec<SegmentAlt>,
     proximity: Vec<Box<dyn Scorer>>,
     filters: Vec<Box<dyn Scorer>>,
     list: Option<StrColumn>,
@@ -189,12 +263,15 @@ fn column_value(column: &Option<StrColumn>, doc: DocId) -> String {
 impl SegmentRanker {
     fn collect(&mut self, doc: DocId) {
         self.best.iter_mut().for_each(|b| *b = (0.0, 0.0));
-        for (concept, kind, scorer) in &mut self.alternatives {
-            if matches(scorer.as_mut(), doc) {
-                let best = &mut self.best[*concept];
-                best.0 = best.0.max(scorer.score());
-                best.1 = best.1.max(kind.evidence());
+        for alternative in &mut self.alternatives {
+            if let Some(score) = alternative.score(doc) {
+                let best = &mut self.best[alternative.concept];
+                best.0 = best.0.max(score);
+                best.1 = best.1.max(alternative.kind.evidence());
             }
+        }
+        if self.best.iter().all(|(score, _)| *score <= 0.0) {
+            return;
         }
         let mut raw = 0.0;
         let mut evidence = 0.0;
