@@ -1,13 +1,17 @@
 //! Building the index atomically from the corpus, and opening the generation that is live.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aho_corasick::AhoCorasick;
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use tantivy::Index;
 
 use super::schema::DutySchema;
+use crate::analysis::pinyin::to_pinyin_text;
 use crate::analysis::{normalize, register_tokenizers, Segmenter};
 use crate::corpus::{self, Item};
 use crate::error::{Error, Result};
@@ -18,7 +22,11 @@ pub const LISTS_DIR: &str = "lists";
 const CURRENT_FILE: &str = "CURRENT";
 const BUILD_INFO_FILE: &str = "BUILD.json";
 const GENERATION_PREFIX: &str = "gen-";
-const WRITER_MEMORY_BYTES: usize = 50_000_000;
+/// Memory budget of the index writer, shared by its threads (one per core): a large corpus is
+/// flushed to disk in segments rather than held in memory.
+const WRITER_MEMORY_BYTES: usize = 100_000_000;
+/// Corpora of more documents than this show a progress bar while indexing.
+const PROGRESS_FROM_DOCUMENTS: usize = 20;
 
 /// What a build produced, written next to the index and reported by `/healthz`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,34 +76,76 @@ fn list_documents(corpus_dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(documents)
 }
 
-/// Parses every document of the corpus; ids must be unique across documents.
-pub fn load_items(corpus_dir: &Path) -> Result<Vec<Item>> {
-    let mut items: Vec<Item> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for path in list_documents(corpus_dir)? {
-        let corpus = corpus::load(&path)?;
-        for item in corpus.items {
-            if !seen.insert(item.id.clone()) {
-                return Err(Error::DuplicateId { path, id: item.id });
-            }
-            items.push(item);
+/// The key that qualifies a town's item ids in a corpus of several towns: the toneless pinyin
+/// of its district and town (利通区金星镇 → `litongqu-jinxingzhen`), so ids stay ASCII, stable
+/// and readable (`litongqu-jinxingzhen:coop-7-4`). A corpus of one town keeps the plain ids.
+pub fn town_key(district: &str, town: &str) -> String {
+    format!("{}-{}", to_pinyin_text(district), to_pinyin_text(town))
+}
+
+/// What the validation pass learnt about the corpus.
+struct Survey {
+    items: usize,
+    towns: Vec<String>,
+}
+
+/// Parses every document once without indexing: each must be valid, no two may be the same
+/// town, and every synonym's list term must occur somewhere, or nothing is written.
+fn survey(documents: &[PathBuf], lexicon: &Lexicon) -> Result<Survey> {
+    let targets = lexicon.synonyms.targets();
+    let mut found = vec![false; targets.len()];
+    let scanner = (!targets.is_empty())
+        .then(|| AhoCorasick::new(&targets).expect("synonym targets form a valid automaton"));
+    let mut keys: HashSet<String> = HashSet::new();
+    let mut survey = Survey {
+        items: 0,
+        towns: Vec::new(),
+    };
+    for path in documents {
+        let corpus = corpus::load(path)?;
+        if !keys.insert(town_key(&corpus.district, &corpus.town)) {
+            let first = corpus.items.first().map_or_else(String::new, |item| {
+                qualified_id(documents.len(), &corpus.district, &corpus.town, &item.id)
+            });
+            return Err(Error::DuplicateId {
+                path: path.clone(),
+                id: first,
+            });
         }
+        if let Some(scanner) = &scanner {
+            for item in &corpus.items {
+                for hit in scanner.find_overlapping_iter(&normalize(&searchable_text(item))) {
+                    found[hit.pattern().as_usize()] = true;
+                }
+            }
+        }
+        survey.items += corpus.items.len();
+        survey.towns.push(corpus.town);
     }
-    Ok(items)
+    lexicon
+        .synonyms
+        .check_targets(|term| targets.binary_search(&term).is_ok_and(|index| found[index]))?;
+    Ok(survey)
+}
+
+/// An item's id in a corpus of `documents` documents.
+fn qualified_id(documents: usize, district: &str, town: &str, id: &str) -> String {
+    if documents > 1 {
+        format!("{}:{id}", town_key(district, town))
+    } else {
+        id.to_string()
+    }
 }
 
 /// Builds a new index generation from `corpus_dir` and makes it the live one.
 ///
-/// The corpus and the lexicon are validated first: a malformed document or lexicon file is
+/// Every document and the lexicon are validated first: a malformed document or lexicon file is
 /// refused with its file and line, and nothing is written. The new generation is fully
 /// committed before `CURRENT` is switched to it by an atomic rename.
 pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
-    let items = load_items(corpus_dir)?;
+    let documents = list_documents(corpus_dir)?;
     let lexicon = Lexicon::load(corpus_dir)?;
-    let corpus_text = normalize(&items.iter().map(searchable_text).collect::<String>());
-    lexicon
-        .synonyms
-        .check_targets(|term| corpus_text.contains(term))?;
+    let survey = survey(&documents, &lexicon)?;
     let segmenter = Arc::new(Segmenter::new(lexicon.segmenter_words()));
 
     std::fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
@@ -107,14 +157,12 @@ pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
         std::process::id()
     );
     let gen_dir = index_dir.join(&generation);
-    let result = write_generation(&gen_dir, &items, segmenter).and_then(|()| {
-        let mut towns: Vec<String> = items.iter().map(|i| i.town.clone()).collect();
-        towns.dedup();
+    let result = write_generation(&gen_dir, &documents, survey.items, segmenter).and_then(|()| {
         let info = BuildInfo {
             built_at: since_epoch.as_secs(),
             built_at_text: humantime::format_rfc3339_seconds(now).to_string(),
-            items: items.len(),
-            towns,
+            items: survey.items,
+            towns: survey.towns,
             generation: generation.clone(),
         };
         let info_json = serde_json::to_vec_pretty(&info).expect("build info serializes");
@@ -146,7 +194,14 @@ fn searchable_text(item: &Item) -> String {
     )
 }
 
-fn write_generation(gen_dir: &Path, items: &[Item], segmenter: Arc<Segmenter>) -> Result<()> {
+/// Indexes every document into `gen_dir`, one document in memory at a time, with a progress bar
+/// on a terminal for corpora of many towns.
+fn write_generation(
+    gen_dir: &Path,
+    documents: &[PathBuf],
+    items: usize,
+    segmenter: Arc<Segmenter>,
+) -> Result<()> {
     std::fs::create_dir_all(gen_dir).map_err(|e| Error::io(gen_dir, e))?;
     let schema = DutySchema::new();
     let index =
@@ -155,11 +210,26 @@ fn write_generation(gen_dir: &Path, items: &[Item], segmenter: Arc<Segmenter>) -
     let mut writer = index
         .writer(WRITER_MEMORY_BYTES)
         .map_err(|e| Error::index(gen_dir, e))?;
-    for item in items {
-        writer
-            .add_document(schema.document(item))
-            .map_err(|e| Error::index(gen_dir, e))?;
+    let progress = if documents.len() > PROGRESS_FROM_DOCUMENTS {
+        ProgressBar::new(items as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    progress.set_style(
+        ProgressStyle::with_template("indexing {bar:40} {pos}/{len} items, {per_sec}, eta {eta}")
+            .expect("a valid progress template"),
+    );
+    for path in documents {
+        let corpus = corpus::load(path)?;
+        for mut item in corpus.items {
+            item.id = qualified_id(documents.len(), &item.district, &item.town, &item.id);
+            writer
+                .add_document(schema.document(&item))
+                .map_err(|e| Error::index(gen_dir, e))?;
+            progress.inc(1);
+        }
     }
+    progress.finish_and_clear();
     writer.commit().map_err(|e| Error::index(gen_dir, e))?;
     // The index is read-only once built: one segment means each query term is looked up and
     // scored once, not once per indexing thread's segment.

@@ -8,6 +8,6 @@ mod build;
 mod schema;
 
 pub use build::{
-    build, corpus_sources, is_stale, load_items, open_current, BuildInfo, IndexHandle, LISTS_DIR,
+    build, corpus_sources, is_stale, open_current, town_key, BuildInfo, IndexHandle, LISTS_DIR,
 };
 pub use schema::DutySchema;

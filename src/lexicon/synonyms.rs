@@ -137,6 +137,18 @@ impl Synonyms {
             .map(|i| self.targets[i].as_slice())
     }
 
+    /// The right-hand (list) terms, each once.
+    pub fn targets(&self) -> Vec<&str> {
+        let mut targets: Vec<&str> = self
+            .groups
+            .iter()
+            .flat_map(|g| g.targets.iter().map(String::as_str))
+            .collect();
+        targets.sort_unstable();
+        targets.dedup();
+        targets
+    }
+
     /// The left-hand (colloquial) terms, each once.
     pub fn triggers(&self) -> impl Iterator<Item = &str> {
         self.triggers.iter().map(String::as_str)

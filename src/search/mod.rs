@@ -122,6 +122,11 @@ impl Engine {
                     .category
                     .entry(candidate.category.clone())
                     .or_default() += 1;
+                *response
+                    .facets
+                    .town
+                    .entry(candidate.town.clone())
+                    .or_default() += 1;
             }
             let passing: Vec<&&Candidate> = kept.iter().filter(|c| c.passes_filters).collect();
             response.total = passing.len();
@@ -216,6 +221,9 @@ impl Engine {
         }
         if let Some(category) = &request.category {
             filters.push(term_query(self.schema.category, category));
+        }
+        if let Some(town) = &request.town {
+            filters.push(term_query(self.schema.town, town));
         }
         if let Some(department) = &request.department {
             let names: Vec<Box<dyn Query>> = self

@@ -103,6 +103,8 @@ pub struct Candidate {
     pub list: String,
     /// The item's category, for facets.
     pub category: String,
+    /// The item's town, for facets.
+    pub town: String,
     /// Whether the item passes the request's filters.
     pub passes_filters: bool,
     /// Sum of the concepts' best scores plus the proximity bonus, before coverage.
@@ -196,6 +198,7 @@ impl Ranker {
             filters: scorers(&self.filters)?,
             list: fast.str("list")?,
             category: fast.str("category")?,
+            town: fast.str("town")?,
             candidates: Vec::new(),
             best: vec![(0.0, 0.0); self.importance.len()],
         })
@@ -237,6 +240,7 @@ struct SegmentRanker {
     filters: Vec<Box<dyn Scorer>>,
     list: Option<StrColumn>,
     category: Option<StrColumn>,
+    town: Option<StrColumn>,
     candidates: Vec<Candidate>,
     /// Per concept, the best (score, evidence) for the current document.
     best: Vec<(f32, f32)>,
@@ -296,6 +300,7 @@ impl SegmentRanker {
             evidence,
             list: column_value(&self.list, doc),
             category: column_value(&self.category, doc),
+            town: column_value(&self.town, doc),
             passes_filters,
             raw,
             strengths: self.best.iter().map(|(_, strength)| *strength).collect(),

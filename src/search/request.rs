@@ -29,6 +29,8 @@ pub struct SearchRequest {
     pub category: Option<String>,
     /// Only items naming this department (a full name, or part of one such as 民政局).
     pub department: Option<String>,
+    /// Only this town's items (its name as the lists' headings give it, e.g. 金星镇).
+    pub town: Option<String>,
 }
 
 impl SearchRequest {
@@ -41,6 +43,7 @@ impl SearchRequest {
             list: None,
             category: None,
             department: None,
+            town: None,
         };
         request.validate()?;
         Ok(request)
@@ -119,13 +122,15 @@ impl Hit {
     }
 }
 
-/// Counts of matching items per list and per category (before the request's filters apply).
+/// Counts of matching items per list, category and town (before the request's filters apply).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Facets {
     /// Per list machine name.
     pub list: BTreeMap<String, usize>,
     /// Per category name.
     pub category: BTreeMap<String, usize>,
+    /// Per town.
+    pub town: BTreeMap<String, usize>,
 }
 
 /// The answer to a search.

@@ -52,6 +52,7 @@ pub fn search_request(raw: &str) -> Result<SearchRequest, ApiError> {
         list,
         category: get("category").filter(|c| !c.is_empty()),
         department: get("department").filter(|d| !d.is_empty()),
+        town: get("town").filter(|t| !t.is_empty()),
     };
     request.validate()?;
     Ok(request)
