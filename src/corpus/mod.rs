@@ -5,6 +5,7 @@ mod departments;
 mod model;
 mod numeral;
 mod parser;
+pub mod synthetic;
 
 use std::path::{Path, PathBuf};
 

@@ -137,6 +137,20 @@ impl Synonyms {
             .map(|i| self.targets[i].as_slice())
     }
 
+    /// `(list term, colloquial term)` pairs, one per list term: the first colloquial word of its
+    /// first group (used to reword synthetic corpora).
+    pub fn variants(&self) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for group in &self.groups {
+            for target in &group.targets {
+                if !pairs.iter().any(|(t, _)| t == target) {
+                    pairs.push((target.clone(), group.triggers[0].clone()));
+                }
+            }
+        }
+        pairs
+    }
+
     /// The right-hand (list) terms, each once.
     pub fn targets(&self) -> Vec<&str> {
         let mut targets: Vec<&str> = self
