@@ -26,7 +26,7 @@ use crate::index::{open_current, BuildInfo, DutySchema};
 use crate::lexicon::Lexicon;
 use crate::query::{QueryAnalyzer, QueryPlan, Vocabulary};
 use compile::{alternative_plan, proximity_queries, term_query};
-use rank::{AltWeight, Candidate, Ranker};
+use rank::{AltWeight, Candidate, Ranked, Ranker};
 
 /// The best hit must show at least this much evidence (a literal or lexicon word counts 0.9–1,
 /// a word part 0.4, bigrams 0.3, a single character a third of that) or the engine abstains.
@@ -95,7 +95,8 @@ impl Engine {
         let started = Instant::now();
         let plan = self.analyzer.analyze(&request.query);
         let searcher = self.reader.searcher();
-        let candidates = self.rank(&searcher, &plan, request)?;
+        let ranked = self.rank(&searcher, &plan, request)?;
+        let candidates = &ranked.candidates;
         let mut response = SearchResponse {
             query: request.query.clone(),
             total: 0,
@@ -115,17 +116,17 @@ impl Engine {
                 *response
                     .facets
                     .list
-                    .entry(candidate.list.clone())
+                    .entry(ranked.labels[candidate.facets[0] as usize].clone())
                     .or_default() += 1;
                 *response
                     .facets
                     .category
-                    .entry(candidate.category.clone())
+                    .entry(ranked.labels[candidate.facets[1] as usize].clone())
                     .or_default() += 1;
                 *response
                     .facets
                     .town
-                    .entry(candidate.town.clone())
+                    .entry(ranked.labels[candidate.facets[2] as usize].clone())
                     .or_default() += 1;
             }
             let passing: Vec<&&Candidate> = kept.iter().filter(|c| c.passes_filters).collect();
@@ -150,13 +151,13 @@ impl Engine {
         Ok(response)
     }
 
-    /// Every candidate of the plan, scored and sorted best first.
+    /// Every candidate of the plan, scored and sorted best first, with its facet labels.
     fn rank(
         &self,
         searcher: &Searcher,
         plan: &QueryPlan,
         request: &SearchRequest,
-    ) -> Result<Vec<Candidate>> {
+    ) -> Result<Ranked> {
         let scoring = EnableScoring::enabled_from_searcher(searcher);
         let weight_of =
             |query: &dyn Query| query.weight(scoring).map_err(|e| Error::index("index", e));
@@ -192,7 +193,10 @@ impl Engine {
             }
         }
         if alternatives.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Ranked {
+                candidates: Vec::new(),
+                labels: Vec::new(),
+            });
         }
         let proximity = proximity_queries(&self.schema, &plan.concepts)
             .iter()

@@ -13,6 +13,8 @@
 //! that matches any concept is a candidate, the candidates themselves give those frequencies, and
 //! the final scores are computed once all candidates are collected.
 
+use std::collections::HashMap;
+
 use tantivy::columnar::StrColumn;
 use tantivy::query::{Scorer, Weight};
 use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
@@ -99,18 +101,21 @@ pub struct Candidate {
     pub score: f32,
     /// Sum over matched concepts of importance × the strongest evidence that matched them.
     pub evidence: f32,
-    /// The item's list (machine name), for facets.
-    pub list: String,
-    /// The item's category, for facets.
-    pub category: String,
-    /// The item's town, for facets.
-    pub town: String,
+    /// The item's list (machine name), category and town, for facets: indexes into
+    /// [`Ranked::labels`].
+    pub facets: [u32; 3],
     /// Whether the item passes the request's filters.
     pub passes_filters: bool,
     /// Sum of the concepts' best scores plus the proximity bonus, before coverage.
     raw: f32,
-    /// Per concept, the strength of the evidence that matched it (0 when unmatched).
-    strengths: Vec<f32>,
+}
+
+/// The ranking's result: candidates best first, and the facet labels they refer to.
+pub struct Ranked {
+    /// Every candidate, best first.
+    pub candidates: Vec<Candidate>,
+    /// Distinct list, category and town names.
+    pub labels: Vec<String>,
 }
 
 /// Scores every item that matches the query's alternatives.
@@ -129,10 +134,15 @@ pub struct Ranker {
 
 impl Ranker {
     /// Every candidate, scored and sorted best first.
-    pub fn rank(&self, searcher: &Searcher) -> tantivy::Result<Vec<Candidate>> {
+    pub fn rank(&self, searcher: &Searcher) -> tantivy::Result<Ranked> {
         let mut all = Vec::new();
+        let mut strengths = Vec::new();
+        let mut labels = Labels::default();
         for (segment_ord, reader) in searcher.segment_readers().iter().enumerate() {
             let mut segment = self.for_segment(segment_ord as SegmentOrdinal, reader)?;
+            segment.output = std::mem::take(&mut all);
+            segment.strengths = std::mem::take(&mut strengths);
+            segment.labels = std::mem::take(&mut labels);
             let alive = reader.alive_bitset();
             loop {
                 let doc = segment
@@ -151,9 +161,14 @@ impl Ranker {
                     alternative.advance_past(doc);
                 }
             }
-            all.extend(segment.candidates);
+            all = segment.output;
+            strengths = segment.strengths;
+            labels = segment.labels;
         }
-        Ok(self.finish(all))
+        Ok(Ranked {
+            candidates: self.finish(all, &strengths),
+            labels: labels.names,
+        })
     }
 
     fn for_segment(
@@ -196,19 +211,25 @@ impl Ranker {
                 .collect::<tantivy::Result<Vec<_>>>()?,
             proximity: scorers(&self.proximity)?,
             filters: scorers(&self.filters)?,
-            list: fast.str("list")?,
-            category: fast.str("category")?,
-            town: fast.str("town")?,
-            candidates: Vec::new(),
+            columns: [fast.str("list")?, fast.str("category")?, fast.str("town")?],
+            ordinals: Default::default(),
+            output: Vec::new(),
+            strengths: Vec::new(),
+            labels: Labels::default(),
             best: vec![(0.0, 0.0); self.importance.len()],
         })
     }
 
     /// Weighs each concept by its specificity among the candidates, applies coverage, sorts.
-    fn finish(&self, mut all: Vec<Candidate>) -> Vec<Candidate> {
-        let weights: Vec<f32> = (0..self.importance.len())
+    /// `strengths` holds, per candidate in order, the evidence strength of each concept.
+    fn finish(&self, mut all: Vec<Candidate>, strengths: &[f32]) -> Vec<Candidate> {
+        let concepts = self.importance.len();
+        let strengths_of = |i: usize| &strengths[i * concepts..(i + 1) * concepts];
+        let weights: Vec<f32> = (0..concepts)
             .map(|concept| {
-                let matching = all.iter().filter(|c| c.strengths[concept] > 0.0).count();
+                let matching = (0..all.len())
+                    .filter(|&i| strengths_of(i)[concept] > 0.0)
+                    .count();
                 if matching == 0 {
                     return 0.0;
                 }
@@ -217,10 +238,10 @@ impl Ranker {
             })
             .collect();
         let total: f32 = weights.iter().sum();
-        for candidate in &mut all {
+        for (i, candidate) in all.iter_mut().enumerate() {
             let matched: f32 = weights
                 .iter()
-                .zip(&candidate.strengths)
+                .zip(strengths_of(i))
                 .map(|(weight, strength)| weight * strength)
                 .sum();
             let coverage = if total > 0.0 { matched / total } else { 0.0 };
@@ -238,10 +259,13 @@ struct SegmentRanker {
     alternatives: Vec<SegmentAlt>,
     proximity: Vec<Box<dyn Scorer>>,
     filters: Vec<Box<dyn Scorer>>,
-    list: Option<StrColumn>,
-    category: Option<StrColumn>,
-    town: Option<StrColumn>,
-    candidates: Vec<Candidate>,
+    /// List, category and town columns.
+    columns: [Option<StrColumn>; 3],
+    /// Per column, term ordinal → label index.
+    ordinals: [HashMap<u64, u32>; 3],
+    output: Vec<Candidate>,
+    strengths: Vec<f32>,
+    labels: Labels,
     /// Per concept, the best (score, evidence) for the current document.
     best: Vec<(f32, f32)>,
 }
@@ -254,14 +278,23 @@ fn matches(scorer: &mut dyn Scorer, doc: DocId) -> bool {
     scorer.doc() == doc && doc != TERMINATED
 }
 
-fn column_value(column: &Option<StrColumn>, doc: DocId) -> String {
-    let mut value = String::new();
-    if let Some(column) = column {
-        if let Some(ord) = column.term_ords(doc).next() {
-            let _ = column.ord_to_str(ord, &mut value);
+/// Facet names, each stored once.
+#[derive(Default)]
+struct Labels {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Labels {
+    fn id(&mut self, name: String) -> u32 {
+        if let Some(&id) = self.index.get(&name) {
+            return id;
         }
+        let id = self.names.len() as u32;
+        self.names.push(name.clone());
+        self.index.insert(name, id);
+        id
     }
-    value
 }
 
 impl SegmentRanker {
@@ -294,16 +327,37 @@ impl SegmentRanker {
             .filters
             .iter_mut()
             .all(|scorer| matches(scorer.as_mut(), doc));
-        self.candidates.push(Candidate {
+        let mut facets = [0; 3];
+        for (slot, facet) in facets.iter_mut().enumerate() {
+            *facet = self.label(slot, doc);
+        }
+        self.output.push(Candidate {
             address: DocAddress::new(self.segment_ord, doc),
             score: 0.0,
             evidence,
-            list: column_value(&self.list, doc),
-            category: column_value(&self.category, doc),
-            town: column_value(&self.town, doc),
+            facets,
             passes_filters,
             raw,
-            strengths: self.best.iter().map(|(_, strength)| *strength).collect(),
         });
+        self.strengths
+            .extend(self.best.iter().map(|(_, strength)| *strength));
+    }
+
+    /// The label index of `doc`'s value in facet column `slot` (list, category, town).
+    fn label(&mut self, slot: usize, doc: DocId) -> u32 {
+        let Some(column) = &self.columns[slot] else {
+            return self.labels.id(String::new());
+        };
+        let ordinal = column.term_ords(doc).next().unwrap_or(u64::MAX);
+        if let Some(&id) = self.ordinals[slot].get(&ordinal) {
+            return id;
+        }
+        let mut name = String::new();
+        if ordinal != u64::MAX {
+            let _ = column.ord_to_str(ordinal, &mut name);
+        }
+        let id = self.labels.id(name);
+        self.ordinals[slot].insert(ordinal, id);
+        id
     }
 }
