@@ -22,6 +22,10 @@ use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentOrdinal, SegmentReader
 use super::compile::FIELD_TIE_BREAKER;
 use crate::query::AltKind;
 
+/// Specificity (ln(1 + items / items matched)) from which a concept counts as full evidence:
+/// a concept found in more than about an eighth of the items counts proportionally less.
+const FULL_EVIDENCE_SPECIFICITY: f32 = 2.0;
+
 /// How strongly the share of matched concepts scales the score.
 const COVERAGE_EXPONENT: i32 = 2;
 
@@ -99,7 +103,8 @@ pub struct Candidate {
     pub address: DocAddress,
     /// Final ranking score.
     pub score: f32,
-    /// Sum over matched concepts of importance × the strongest evidence that matched them.
+    /// Sum over matched concepts of importance × the strongest evidence that matched them ×
+    /// how specific the concept is (see `FULL_EVIDENCE_SPECIFICITY`).
     pub evidence: f32,
     /// The item's list (machine name), category and town, for facets: indexes into
     /// [`Ranked::labels`].
@@ -185,7 +190,6 @@ impl Ranker {
         let fast = reader.fast_fields();
         Ok(SegmentRanker {
             segment_ord,
-            importance: self.importance.clone(),
             alternatives: self
                 .alternatives
                 .iter()
@@ -238,7 +242,27 @@ impl Ranker {
             })
             .collect();
         let total: f32 = weights.iter().sum();
+        // A concept counts as full evidence only when it is specific: one word found in a large
+        // share of the lists (工作, 质量, 手续) proves little about what the query is about.
+        let rarity: Vec<f32> = weights
+            .iter()
+            .zip(&self.importance)
+            .map(|(weight, importance)| {
+                let specificity = if *importance > 0.0 {
+                    weight / importance
+                } else {
+                    0.0
+                };
+                (specificity / FULL_EVIDENCE_SPECIFICITY).min(1.0)
+            })
+            .collect();
         for (i, candidate) in all.iter_mut().enumerate() {
+            candidate.evidence = strengths_of(i)
+                .iter()
+                .zip(&self.importance)
+                .zip(&rarity)
+                .map(|((strength, importance), rarity)| strength * importance * rarity)
+                .sum();
             let matched: f32 = weights
                 .iter()
                 .zip(strengths_of(i))
@@ -255,7 +279,6 @@ impl Ranker {
 /// The per-segment side of [`Ranker`].
 struct SegmentRanker {
     segment_ord: SegmentOrdinal,
-    importance: Vec<f32>,
     alternatives: Vec<SegmentAlt>,
     proximity: Vec<Box<dyn Scorer>>,
     filters: Vec<Box<dyn Scorer>>,
@@ -310,14 +333,7 @@ impl SegmentRanker {
         if self.best.iter().all(|(score, _)| *score <= 0.0) {
             return;
         }
-        let mut raw = 0.0;
-        let mut evidence = 0.0;
-        for ((score, strength), importance) in self.best.iter().zip(&self.importance) {
-            if *score > 0.0 {
-                raw += score;
-                evidence += strength * importance;
-            }
-        }
+        let mut raw: f32 = self.best.iter().map(|(score, _)| score).sum();
         for scorer in &mut self.proximity {
             if matches(scorer.as_mut(), doc) {
                 raw += super::compile::PROXIMITY_WEIGHT * scorer.score();
@@ -334,7 +350,7 @@ impl SegmentRanker {
         self.output.push(Candidate {
             address: DocAddress::new(self.segment_ord, doc),
             score: 0.0,
-            evidence,
+            evidence: 0.0,
             facets,
             passes_filters,
             raw,
