@@ -25,6 +25,8 @@ const GENERATION_PREFIX: &str = "gen-";
 /// Memory budget of the index writer, shared by its threads (one per core): a large corpus is
 /// flushed to disk in segments rather than held in memory.
 const WRITER_MEMORY_BYTES: usize = 100_000_000;
+/// Corpora of at most this many items are indexed by one thread (see `write_generation`).
+const SINGLE_THREAD_ITEMS: usize = 20_000;
 /// Corpora of more documents than this show a progress bar while indexing.
 const PROGRESS_FROM_DOCUMENTS: usize = 20;
 
@@ -207,8 +209,15 @@ fn write_generation(
     let index =
         Index::create_in_dir(gen_dir, schema.schema()).map_err(|e| Error::index(gen_dir, e))?;
     register_tokenizers(index.tokenizers(), segmenter);
+    // A small corpus is indexed by one thread, so items keep the documents' order and equal
+    // scores rank the same way on every build; a large one uses every core.
+    let threads = if items <= SINGLE_THREAD_ITEMS {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    };
     let mut writer = index
-        .writer(WRITER_MEMORY_BYTES)
+        .writer_with_num_threads(threads, WRITER_MEMORY_BYTES)
         .map_err(|e| Error::index(gen_dir, e))?;
     let progress = if documents.len() > PROGRESS_FROM_DOCUMENTS {
         ProgressBar::new(items as u64)
