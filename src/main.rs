@@ -1,16 +1,26 @@
 //! `duty-search`: the command line, a thin shell over the library.
 
+use std::future::{Future, IntoFuture};
+use std::io::IsTerminal;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use duty_search::error::Result;
+use clap::{Args, Parser, Subcommand};
+use duty_search::error::Error;
 use duty_search::eval::{evaluate, load_judgments};
 use duty_search::index::{build, is_stale};
 use duty_search::search::{Engine, SearchRequest};
-use duty_search::server::{app, AppState, CorsPolicy};
+use duty_search::server::{
+    app, AdminToken, AppState, CorsPolicy, Limits, LiveEngine, QueryLog, ZeroHitReport,
+};
+
+/// Environment variable holding the admin token itself (the alternative to a token file).
+const ADMIN_TOKEN_ENV: &str = "DUTY_SEARCH_ADMIN_TOKEN";
+/// How long `serve` waits for the requests in flight once told to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Search a township's duty lists (乡镇履行职责事项清单).
 #[derive(Parser)]
@@ -40,24 +50,9 @@ struct Cli {
 enum Command {
     /// Build the index from the corpus.
     Index,
-    /// Serve the HTTP API, building the index first when it is missing or older than the corpus.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "DUTY_SEARCH_BIND", default_value = "127.0.0.1")]
-        bind: IpAddr,
-        /// Port to listen on.
-        #[arg(long, env = "DUTY_SEARCH_PORT", default_value_t = 8080)]
-        port: u16,
-        /// An origin (http://portal.example:8000, or * for any) whose pages may call the API,
-        /// e.g. an intranet portal using /widget.js; repeatable, or comma-separated. Default:
-        /// none, same origin only.
-        #[arg(
-            long = "cors-origin",
-            value_name = "ORIGIN",
-            env = "DUTY_SEARCH_CORS_ORIGINS"
-        )]
-        cors_origins: Vec<CorsPolicy>,
-    },
+    /// Serve the HTTP API, building the index first when it is missing or older than the corpus
+    /// (and rebuilding it when it cannot be opened). SIGHUP reindexes; SIGTERM stops gracefully.
+    Serve(ServeArgs),
     /// Print ranked results for a query.
     Search {
         /// The query: a keyword, a complaint, pinyin.
@@ -77,15 +72,110 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
+    /// List the queries that most often matched nothing, from the query log of `serve`.
+    Stats {
+        /// The query log `serve --query-log` wrote.
+        #[arg(long, env = "DUTY_SEARCH_QUERY_LOG", value_name = "FILE")]
+        query_log: PathBuf,
+        /// How many queries to list.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+    },
 }
 
+/// The options of `serve`.
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DUTY_SEARCH_BIND", default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Port to listen on.
+    #[arg(long, env = "DUTY_SEARCH_PORT", default_value_t = 8080)]
+    port: u16,
+    /// An origin (http://portal.example:8000, or * for any) whose pages may call the API,
+    /// e.g. an intranet portal using /widget.js; repeatable, or comma-separated. Default:
+    /// none, same origin only.
+    #[arg(
+        long = "cors-origin",
+        value_name = "ORIGIN",
+        env = "DUTY_SEARCH_CORS_ORIGINS"
+    )]
+    cors_origins: Vec<CorsPolicy>,
+    /// File holding the admin token POST /admin/reindex requires (or put the token itself in
+    /// DUTY_SEARCH_ADMIN_TOKEN). Default: none, reindexing over HTTP is off.
+    #[arg(long, env = "DUTY_SEARCH_ADMIN_TOKEN_FILE", value_name = "FILE")]
+    admin_token_file: Option<PathBuf>,
+    /// Append each answered search (time, query, hit counts; nothing about the client) to
+    /// this file as a JSON line, for `duty-search stats`. Default: off.
+    #[arg(long, env = "DUTY_SEARCH_QUERY_LOG", value_name = "FILE")]
+    query_log: Option<PathBuf>,
+    /// Longest request target (path and query string) in bytes; longer gets 414.
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_MAX_URI_BYTES",
+        default_value_t = Limits::DEFAULT_MAX_URI_BYTES,
+        value_parser = positive
+    )]
+    max_uri_bytes: usize,
+    /// Largest request body in bytes; larger gets 413.
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_MAX_BODY_BYTES",
+        default_value_t = Limits::DEFAULT_MAX_BODY_BYTES,
+        value_parser = positive
+    )]
+    max_body_bytes: usize,
+    /// Longest time a request may take (10s, 500ms); slower gets 503. A reindex is not bound.
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_REQUEST_TIMEOUT",
+        default_value = "10s",
+        value_parser = humantime::parse_duration
+    )]
+    request_timeout: Duration,
+    /// Most requests answered at once; one more gets 503 at once.
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_MAX_CONCURRENT_REQUESTS",
+        default_value_t = Limits::DEFAULT_MAX_CONCURRENT_REQUESTS,
+        value_parser = positive
+    )]
+    max_concurrent_requests: usize,
+}
+
+/// Parses a whole number of at least 1.
+fn positive(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(number) if number > 0 => Ok(number),
+        _ => Err(format!(
+            "expected a whole number of at least 1, got {text:?}"
+        )),
+    }
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    /// The library refused or failed.
+    #[error(transparent)]
+    Engine(#[from] Error),
+    /// The configuration is unusable; the message says how.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// What a command ends with.
+type Outcome<T = ()> = Result<T, Failure>;
+
 fn main() -> ExitCode {
+    tune_allocator();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tantivy=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
     match run(cli) {
@@ -97,9 +187,34 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// Keeps glibc's allocator from holding on to the memory of finished reindexes, unless the
+/// environment tunes it (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_).
+///
+/// A reindex allocates a few hundred megabytes for a moment (two dictionaries, the index
+/// writer's buffers). By default glibc raises its mmap threshold after such blocks are freed,
+/// so later large blocks come from per-thread arenas, and memory freed there is seldom returned:
+/// under load, every reindex left the server some 40 MiB larger. Two arenas and large blocks
+/// always mapped on their own keep the resident size flat (see scripts/soak.sh).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only sets allocator parameters; it runs before any thread starts.
+        unsafe { libc::mallopt(libc::M_ARENA_MAX, 2) };
+    }
+    if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+        // SAFETY: as above; 128 KiB is glibc's own initial threshold, here kept fixed.
+        unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024) };
+    }
+}
+
+/// Other allocators need no tuning.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
+fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Index => {
+            check_corpus(&cli.corpus)?;
             let info = build(&cli.corpus, &cli.index)?;
             println!(
                 "indexed {} items of {} into {}",
@@ -108,26 +223,31 @@ fn run(cli: Cli) -> Result<()> {
                 cli.index.display()
             );
         }
-        Command::Serve {
-            bind,
-            port,
-            cors_origins,
-        } => {
-            ensure_index(&cli.corpus, &cli.index)?;
-            let engine = Engine::open(&cli.corpus, &cli.index)?;
+        Command::Serve(args) => {
+            let admin_token = admin_token(args.admin_token_file.as_deref())?;
+            let query_log = args.query_log.as_deref().map(QueryLog::open).transpose()?;
+            let engine = open_engine(&cli.corpus, &cli.index)?;
             let state = AppState {
-                engine: Arc::new(engine),
-                cors: CorsPolicy::merge(cors_origins),
+                engine: LiveEngine::reindexable(Arc::new(engine), &cli.corpus, &cli.index),
+                cors: CorsPolicy::merge(args.cors_origins),
+                limits: Limits {
+                    max_uri_bytes: args.max_uri_bytes,
+                    max_body_bytes: args.max_body_bytes,
+                    request_timeout: args.request_timeout,
+                    max_concurrent_requests: args.max_concurrent_requests,
+                },
+                admin_token,
+                query_log,
+                metrics: Arc::default(),
             };
-            serve(state, bind, port)?;
+            serve(state, args.bind, args.port)?;
         }
         Command::Search {
             query,
             limit,
             explain,
         } => {
-            ensure_index(&cli.corpus, &cli.index)?;
-            let engine = Engine::open(&cli.corpus, &cli.index)?;
+            let engine = open_engine(&cli.corpus, &cli.index)?;
             if explain {
                 let plan = serde_json::to_string_pretty(&engine.analyze(&query))
                     .expect("a query plan serializes");
@@ -140,8 +260,7 @@ fn run(cli: Cli) -> Result<()> {
             print_response(&response);
         }
         Command::Eval { file, verbose } => {
-            ensure_index(&cli.corpus, &cli.index)?;
-            let engine = Engine::open(&cli.corpus, &cli.index)?;
+            let engine = open_engine(&cli.corpus, &cli.index)?;
             let report = evaluate(&engine, &load_judgments(&file)?)?;
             print!("{report}");
             if verbose {
@@ -163,18 +282,84 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Stats { query_log, top } => {
+            let mut report = ZeroHitReport::read(&query_log)?;
+            report.queries.truncate(top);
+            print!("{report}");
+        }
     }
     Ok(())
 }
 
-/// Builds the index when it is missing or older than the corpus.
-fn ensure_index(corpus: &Path, index: &Path) -> Result<()> {
-    if is_stale(corpus, index)? {
-        tracing::info!(index = %index.display(), "index missing or older than the corpus; building");
-        let info = build(corpus, index)?;
-        tracing::info!(items = info.items, "index built");
+/// Refuses a corpus directory that does not exist, before anything else is done.
+fn check_corpus(corpus: &Path) -> Outcome {
+    if corpus.is_dir() {
+        return Ok(());
     }
-    Ok(())
+    Err(Failure::Config(format!(
+        "corpus directory {} not found: give the directory holding lists/ and lexicon/ with \
+         --corpus or DUTY_SEARCH_CORPUS",
+        corpus.display()
+    )))
+}
+
+/// Opens the engine on the live index. Builds the index first when it is missing, older than
+/// the corpus, or names a generation that is not there; rebuilds it from the corpus (saying so
+/// in the log) when it cannot be opened or does not hold what its build wrote.
+fn open_engine(corpus: &Path, index: &Path) -> Outcome<Engine> {
+    check_corpus(corpus)?;
+    if is_stale(corpus, index)? {
+        tracing::info!(
+            index = %index.display(),
+            "index missing, unreadable or older than the corpus; building it"
+        );
+        let info = build(corpus, index)?;
+        tracing::info!(items = info.items, generation = %info.generation, "index built");
+    }
+    let opened = Engine::open(corpus, index).and_then(|engine| {
+        let (held, built) = (engine.num_items(), engine.info().items as u64);
+        if held == built {
+            Ok(engine)
+        } else {
+            Err(Error::index(
+                index,
+                format!("holds {held} items but its build wrote {built}"),
+            ))
+        }
+    });
+    match opened {
+        Err(error @ (Error::Index { .. } | Error::Io { .. })) => {
+            tracing::warn!(
+                index = %index.display(),
+                %error,
+                "index unusable; rebuilding it from the corpus"
+            );
+            let info = build(corpus, index)?;
+            tracing::info!(items = info.items, generation = %info.generation, "index rebuilt");
+            Ok(Engine::open(corpus, index)?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The admin token of `--admin-token-file` or of DUTY_SEARCH_ADMIN_TOKEN (an empty value is
+/// no token); giving both is refused.
+fn admin_token(file: Option<&Path>) -> Outcome<Option<AdminToken>> {
+    let from_env = std::env::var(ADMIN_TOKEN_ENV)
+        .ok()
+        .filter(|token| !token.is_empty());
+    match (file, from_env) {
+        (Some(_), Some(_)) => Err(Failure::Config(format!(
+            "give the admin token once: {ADMIN_TOKEN_ENV} and --admin-token-file are both set"
+        ))),
+        (Some(file), None) => AdminToken::from_file(file)
+            .map(Some)
+            .map_err(Failure::Config),
+        (None, Some(token)) => AdminToken::new(&token)
+            .map(Some)
+            .map_err(|e| Failure::Config(format!("{ADMIN_TOKEN_ENV}: {e}"))),
+        (None, None) => Ok(None),
+    }
 }
 
 fn print_response(response: &duty_search::search::SearchResponse) {
@@ -205,39 +390,108 @@ fn print_response(response: &duty_search::search::SearchResponse) {
 }
 
 #[tokio::main]
-async fn serve(state: AppState, bind: IpAddr, port: u16) -> Result<()> {
+async fn serve(state: AppState, bind: IpAddr, port: u16) -> Outcome {
     let address = std::net::SocketAddr::new(bind, port);
+    // The signal handlers come first: a signal sent once the server answers must find them.
+    let stop = stop_signal().map_err(|e| Error::io("signal handlers", e))?;
+    reindex_on_hangup(&state).map_err(|e| Error::io("signal handlers", e))?;
     let listener = tokio::net::TcpListener::bind(address)
         .await
-        .map_err(|e| duty_search::error::Error::io(address.to_string(), e))?;
+        .map_err(|e| Error::io(address.to_string(), e))?;
     let address = listener
         .local_addr()
-        .map_err(|e| duty_search::error::Error::io(address.to_string(), e))?;
+        .map_err(|e| Error::io(address.to_string(), e))?;
     let origins: Vec<String> = state.cors.origins().iter().map(|o| o.to_string()).collect();
+    let query_log = state
+        .query_log
+        .as_ref()
+        .map_or_else(|| "off".to_string(), |log| log.path().display().to_string());
+    let limits = state.limits;
     tracing::info!(
         %address,
-        items = state.engine.num_items(),
+        items = state.engine.current().num_items(),
         cors_origins = %origins.join(","),
+        admin = if state.admin_token.is_some() { "on" } else { "off" },
+        %query_log,
+        max_uri_bytes = limits.max_uri_bytes,
+        max_body_bytes = limits.max_body_bytes,
+        request_timeout = %humantime::format_duration(limits.request_timeout),
+        max_concurrent_requests = limits.max_concurrent_requests,
         "serving; search page at http://{address}/"
     );
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| duty_search::error::Error::io(address.to_string(), e))
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        stop.await;
+        let _ = stopping.send(true);
+    });
+    let server = axum::serve(listener, app(state))
+        .with_graceful_shutdown(signalled(stopped.clone()))
+        .into_future();
+    let grace = async {
+        signalled(stopped).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        served = server => served.map_err(|e| Error::io(address.to_string(), e))?,
+        () = grace => tracing::warn!(
+            "requests still in flight {} after the signal; stopping anyway",
+            humantime::format_duration(SHUTDOWN_GRACE)
+        ),
+    }
+    tracing::info!("stopped");
+    Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("a SIGTERM handler installs");
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
+/// Resolves once `stopped` says the server is to stop.
+async fn signalled(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+/// Resolves on the first SIGTERM or Ctrl-C (SIGINT); the handlers are installed at once.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+        };
+        tracing::info!(
+            signal = name,
+            "shutting down: finishing the requests in flight"
+        );
+    })
+}
+
+/// Resolves on the first Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing the requests in flight");
+    })
+}
+
+/// Reindexes from the corpus on every SIGHUP, as `POST /admin/reindex` does.
+#[cfg(unix)]
+fn reindex_on_hangup(state: &AppState) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hangups = signal(SignalKind::hangup())?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reindexing from the corpus");
+            // `reindex` logs and counts its outcome; the previous index serves on a failure.
+            let _ = state.reindex().await;
         }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
-    tracing::info!("shutting down");
+    });
+    Ok(())
+}
+
+/// Without SIGHUP, reindexing is done over HTTP only.
+#[cfg(not(unix))]
+fn reindex_on_hangup(_state: &AppState) -> std::io::Result<()> {
+    Ok(())
 }

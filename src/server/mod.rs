@@ -1,52 +1,119 @@
-//! The HTTP service: `app(state)` builds the whole router, the JSON API and the search page with
-//! its embeddable versions. API handlers parse the request, call the library and map its one
-//! error type to a JSON error. Every answer says `X-Content-Type-Options: nosniff`; browsers on
-//! other sites may call the API only from the origins of the state's [`CorsPolicy`].
+//! The HTTP service: `app(state)` builds the whole router, the JSON API, the search page with
+//! its embeddable versions, `/metrics` and `/admin/reindex`. Handlers parse the request, call the
+//! library and map its one error type to a JSON error. Every answer says
+//! `X-Content-Type-Options: nosniff` and carries an `X-Request-Id`; browsers on other sites may
+//! call the API only from the origins of the state's [`CorsPolicy`]. Every request is held to
+//! the state's [`Limits`], logged and counted in the [`Metrics`].
 
+mod admin;
 mod cors;
 mod error;
+mod limits;
+mod live;
+mod metrics;
+mod observe;
 mod pages;
 mod params;
+mod query_log;
 
 use std::sync::Arc;
+use std::time::Instant;
 
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header::X_CONTENT_TYPE_OPTIONS;
-use axum::http::HeaderValue;
-use axum::routing::get;
+use axum::http::header::{CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use tower::timeout::TimeoutLayer;
+use tower::{BoxError, ServiceBuilder};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
+pub use admin::AdminToken;
 pub use cors::{CorsOrigin, CorsPolicy};
 pub use error::ApiError;
+pub use limits::Limits;
+pub use live::{LiveEngine, ReindexError};
+pub use metrics::Metrics;
+pub use query_log::{QueryLog, ZeroHitReport};
 
 use crate::corpus::Item;
-use crate::search::{Engine, SearchResponse};
+use crate::index::BuildInfo;
+use observe::SearchOutcome;
 
-/// What the service is built from: the open engine and who may call it cross-origin.
+/// What the service is built from: the engine, who may call it cross-origin, its limits, the
+/// admin token, the optional query log and the metrics.
 #[derive(Clone)]
 pub struct AppState {
-    /// The engine answering searches.
-    pub engine: Arc<Engine>,
+    /// The engine answering searches, swapped by a reindex.
+    pub engine: LiveEngine,
     /// The origins allowed to call the API from their pages (default: none, same origin only).
     pub cors: CorsPolicy,
+    /// Bounds on each request and on how many run at once.
+    pub limits: Limits,
+    /// The token `POST /admin/reindex` requires; without one, reindexing over HTTP is off.
+    pub admin_token: Option<AdminToken>,
+    /// Where answered searches are logged, if anywhere (default: nowhere).
+    pub query_log: Option<QueryLog>,
+    /// The counters `GET /metrics` reports.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    /// The state for `engine`, answering pages of its own origin only.
-    pub fn new(engine: Arc<Engine>) -> AppState {
+    /// The state for `engine` with the defaults: same origin only, default limits, no admin
+    /// token, no query log, fresh metrics.
+    pub fn new(engine: impl Into<LiveEngine>) -> AppState {
         AppState {
-            engine,
+            engine: engine.into(),
             cors: CorsPolicy::default(),
+            limits: Limits::default(),
+            admin_token: None,
+            query_log: None,
+            metrics: Arc::default(),
         }
+    }
+
+    /// Rebuilds the index from the corpus and swaps it in (what `POST /admin/reindex` and
+    /// SIGHUP do), logging and counting the outcome. On failure the previous index keeps
+    /// serving.
+    pub async fn reindex(&self) -> Result<BuildInfo, ReindexError> {
+        let started = Instant::now();
+        let result = self.engine.reindex().await;
+        let took_ms = started.elapsed().as_secs_f64() * 1000.0;
+        match &result {
+            Ok(info) => {
+                self.metrics.record_reindex("ok");
+                tracing::info!(
+                    items = info.items,
+                    generation = %info.generation,
+                    took_ms,
+                    "reindexed; the new index is live"
+                );
+            }
+            Err(error) => {
+                self.metrics.record_reindex(error.outcome());
+                tracing::error!(%error, took_ms, "reindex failed; the previous index keeps serving");
+            }
+        }
+        result
     }
 }
 
-/// The router with every route of the service.
+/// The router with every route of the service, under the state's limits.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let limits = state.limits;
+    let permits = Arc::new(Semaphore::new(
+        limits.max_concurrent_requests.min(Semaphore::MAX_PERMITS),
+    ));
+    let shed = move |error: BoxError| async move { limits::refused(&error, &limits) };
+    let public = Router::new()
         .route("/", get(pages::search_page))
         .route("/embed", get(pages::embed_page))
         .route("/widget.js", get(pages::widget))
@@ -54,23 +121,59 @@ pub fn app(state: AppState) -> Router {
         .route("/api/search", get(search))
         .route("/api/items/{id}", get(item))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(shed))
+                .layer(LoadShedLayer::new())
+                .layer(GlobalConcurrencyLimitLayer::with_semaphore(Arc::clone(
+                    &permits,
+                )))
+                .layer(TimeoutLayer::new(limits.request_timeout)),
+        );
+    // A reindex may take longer than a request may: it is capped but not timed out.
+    let admin = Router::new().route("/admin/reindex", post(reindex)).layer(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(shed))
+            .layer(LoadShedLayer::new())
+            .layer(GlobalConcurrencyLimitLayer::with_semaphore(permits)),
+    );
+    public
+        .merge(admin)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(from_fn_with_state(limits, limits::limit_uri))
         .layer(state.cors.layer())
+        .layer(from_fn_with_state(limits, limits::json_errors))
         .layer(SetResponseHeaderLayer::overriding(
             X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(from_fn_with_state(
+            Arc::clone(&state.metrics),
+            observe::observe,
+        ))
         .with_state(state)
 }
 
 async fn search(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> Result<Json<SearchResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let request = params::search_request(query.as_deref().unwrap_or_default())?;
-    Ok(Json(state.engine.search(&request)?))
+    tracing::debug!(query = %request.query, "search");
+    let response = state.engine.search(request).await?;
+    if let Some(log) = &state.query_log {
+        log.record(&response);
+    }
+    let outcome = SearchOutcome {
+        total: response.total,
+        matched: query_log::matched(&response),
+    };
+    let mut answer = Json(response).into_response();
+    answer.extensions_mut().insert(outcome);
+    Ok(answer)
 }
 
 async fn item(
@@ -79,6 +182,7 @@ async fn item(
 ) -> Result<Json<Value>, ApiError> {
     let item: Item = state
         .engine
+        .current()
         .item(&id)?
         .ok_or_else(|| ApiError::not_found(format!("no item with id {id}")))?;
     let mut value = serde_json::to_value(&item).expect("an item serializes");
@@ -88,14 +192,38 @@ async fn item(
 }
 
 async fn healthz(State(state): State<AppState>) -> Json<Value> {
-    let info = state.engine.info();
+    let engine = state.engine.current();
+    let info = engine.info();
     Json(json!({
         "status": "ok",
-        "items": state.engine.num_items(),
+        "items": engine.num_items(),
         "towns": info.towns,
         "built_at": info.built_at_text,
         "built_at_unix": info.built_at,
     }))
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render(&state.engine.current()),
+    )
+}
+
+async fn reindex(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    admin::authorize(state.admin_token.as_ref(), &headers)?;
+    let info = state.reindex().await?;
+    Ok(Json(json!({
+        "status": "reindexed",
+        "items": info.items,
+        "towns": info.towns,
+        "built_at": info.built_at_text,
+        "built_at_unix": info.built_at,
+        "generation": info.generation,
+    })))
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -1,0 +1,202 @@
+//! The engine that answers, swapped whole by a reindex: a rebuild writes a new index generation
+//! from the corpus and opens it while the old engine keeps answering, then one pointer swap puts
+//! the new engine live. A request keeps the engine it started with until it ends.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use axum::http::StatusCode;
+use tokio::sync::Semaphore;
+
+use super::error::ApiError;
+use crate::corpus::CorpusError;
+use crate::error::Error;
+use crate::index::{build, BuildInfo};
+use crate::search::{Engine, SearchRequest, SearchResponse};
+
+/// The live engine, and where to rebuild it from.
+#[derive(Clone)]
+pub struct LiveEngine {
+    current: Arc<RwLock<Arc<Engine>>>,
+    source: Option<Arc<Source>>,
+    /// Searches running at once: one per core. A search is CPU work; more threads than cores
+    /// would only contend, and each thread costs memory.
+    searching: Arc<Semaphore>,
+}
+
+/// The directories a reindex reads and writes; one reindex runs at a time.
+struct Source {
+    corpus_dir: PathBuf,
+    index_dir: PathBuf,
+    rebuilding: Mutex<()>,
+}
+
+impl LiveEngine {
+    /// An engine that cannot be reindexed (there is no corpus to rebuild from).
+    pub fn fixed(engine: Arc<Engine>) -> LiveEngine {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        LiveEngine {
+            current: Arc::new(RwLock::new(engine)),
+            source: None,
+            searching: Arc::new(Semaphore::new(cores)),
+        }
+    }
+
+    /// `engine`, opened on `index_dir`, which a reindex rebuilds from `corpus_dir`.
+    pub fn reindexable(engine: Arc<Engine>, corpus_dir: &Path, index_dir: &Path) -> LiveEngine {
+        LiveEngine {
+            source: Some(Arc::new(Source {
+                corpus_dir: corpus_dir.to_path_buf(),
+                index_dir: index_dir.to_path_buf(),
+                rebuilding: Mutex::new(()),
+            })),
+            ..LiveEngine::fixed(engine)
+        }
+    }
+
+    /// The engine answering now.
+    pub fn current(&self) -> Arc<Engine> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Answers `request` with the engine answering now, on a blocking thread so that the async
+    /// workers stay free (and a timeout can answer); a search waits its turn while every core
+    /// is searching.
+    pub async fn search(&self, request: SearchRequest) -> Result<SearchResponse, Error> {
+        let _turn = self
+            .searching
+            .acquire()
+            .await
+            .map_err(|_| Error::index("search", "the search queue is closed"))?;
+        let engine = self.current();
+        tokio::task::spawn_blocking(move || engine.search(&request))
+            .await
+            .map_err(|panic| Error::index("search", format!("the search panicked: {panic}")))?
+    }
+
+    /// Rebuilds the index from the corpus and swaps the new engine in. On any failure the
+    /// engine answering now goes on answering; a corpus or lexicon refused by validation also
+    /// leaves the index on disk as it was.
+    pub async fn reindex(&self) -> Result<BuildInfo, ReindexError> {
+        let source = Arc::clone(self.source.as_ref().ok_or(ReindexError::NoCorpus)?);
+        let current = Arc::clone(&self.current);
+        let index_dir = source.index_dir.clone();
+        // One blocking task rebuilds and swaps. It runs to its end even when the client hangs
+        // up, so the engine in memory is always the one `index/CURRENT` names.
+        tokio::task::spawn_blocking(move || {
+            let _one_at_a_time = source
+                .rebuilding
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            build(&source.corpus_dir, &source.index_dir)
+                .map_err(|error| ReindexError::refused_or_failed(error, &source.corpus_dir))?;
+            let engine = Engine::open(&source.corpus_dir, &source.index_dir)
+                .map_err(ReindexError::Failed)?;
+            let info = engine.info().clone();
+            let previous = std::mem::replace(
+                &mut *current.write().unwrap_or_else(PoisonError::into_inner),
+                Arc::new(engine),
+            );
+            // The old engine goes when its last search ends; not while the lock is held.
+            drop(previous);
+            Ok(info)
+        })
+        .await
+        .map_err(|panic| {
+            ReindexError::Failed(Error::index(
+                index_dir,
+                format!("the reindex panicked: {panic}"),
+            ))
+        })?
+    }
+}
+
+impl From<Arc<Engine>> for LiveEngine {
+    fn from(engine: Arc<Engine>) -> LiveEngine {
+        LiveEngine::fixed(engine)
+    }
+}
+
+/// Why a reindex did not happen; the engine that was answering still is.
+#[derive(Debug, thiserror::Error)]
+pub enum ReindexError {
+    /// The service was started on an engine without a corpus to rebuild from.
+    #[error("this service has no corpus to reindex from")]
+    NoCorpus,
+    /// The corpus or the lexicon failed validation; the index on disk is unchanged.
+    #[error("{0}")]
+    Refused(Error),
+    /// Building or opening the new index failed.
+    #[error("{0}")]
+    Failed(Error),
+}
+
+impl ReindexError {
+    /// `Refused` when `error` concerns the corpus (a document, the lexicon, a missing
+    /// directory under `corpus_dir`), `Failed` otherwise.
+    fn refused_or_failed(error: Error, corpus_dir: &Path) -> ReindexError {
+        let about_corpus = match &error {
+            Error::Corpus(_)
+            | Error::Lexicon(_)
+            | Error::EmptyCorpus(_)
+            | Error::DuplicateId { .. } => true,
+            Error::Io { path, .. } => path.starts_with(corpus_dir),
+            _ => false,
+        };
+        if about_corpus {
+            ReindexError::Refused(error)
+        } else {
+            ReindexError::Failed(error)
+        }
+    }
+
+    /// The outcome's name in logs and metrics: `refused` or `failed`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            ReindexError::Refused(_) => "refused",
+            ReindexError::NoCorpus | ReindexError::Failed(_) => "failed",
+        }
+    }
+
+    /// The file at fault and the 1-based line, when the error names them.
+    pub fn location(&self) -> Option<(PathBuf, Option<usize>)> {
+        let (ReindexError::Refused(error) | ReindexError::Failed(error)) = self else {
+            return None;
+        };
+        match error {
+            Error::Corpus(CorpusError::Parse { path, source }) => {
+                Some((path.clone(), Some(source.line)))
+            }
+            Error::Corpus(CorpusError::Io { path, .. }) => Some((path.clone(), None)),
+            Error::Lexicon(error) => {
+                Some((error.path.clone(), (error.line > 0).then_some(error.line)))
+            }
+            Error::EmptyCorpus(path)
+            | Error::DuplicateId { path, .. }
+            | Error::Io { path, .. }
+            | Error::Index { path, .. } => Some((path.clone(), None)),
+            _ => None,
+        }
+    }
+}
+
+impl From<ReindexError> for ApiError {
+    /// 422 with the file and line for a refused corpus, 409 without a corpus, 500 otherwise: the
+    /// caller is an administrator, so the message is the whole error.
+    fn from(error: ReindexError) -> ApiError {
+        let status = match &error {
+            ReindexError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ReindexError::NoCorpus => StatusCode::CONFLICT,
+            ReindexError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let location = error.location();
+        let api = ApiError::new(
+            status,
+            format!("reindex failed, the previous index keeps serving: {error}"),
+        );
+        match location {
+            Some((file, line)) => api.at(file, line),
+            None => api,
+        }
+    }
+}

@@ -1,0 +1,570 @@
+//! The `duty-search` binary under faults: killed (SIGKILL) in the middle of an index build, started
+//! on a damaged index or without a corpus, reloaded with SIGHUP and stopped with SIGTERM while a
+//! request is in flight; and `stats` reading the query log.
+
+mod common;
+mod support;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::corpus_dir;
+use support::{break_list, current_generation, generations, lean_corpus_copy, repair, temp_dir};
+
+const BIN: &str = env!("CARGO_BIN_EXE_duty-search");
+
+/// The admin token of the servers started here.
+const TOKEN: &str = "faults-test-token-0123456789";
+
+/// The binary on `corpus` and `index`, with no configuration from the environment.
+fn command(corpus: &Path, index: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("DUTY_SEARCH_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env_remove("RUST_LOG")
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--index")
+        .arg(index);
+    command
+}
+
+fn run(corpus: &Path, index: &Path, args: &[&str]) -> Output {
+    command(corpus, index)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `search 燃气`, which must succeed with gas safety (coop-1-1) among its hits; returns
+/// what it logged.
+fn assert_search_works(corpus: &Path, index: &Path, what: &str) -> String {
+    let output = run(corpus, index, &["search", "燃气"]);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(
+        output.status.success() && stdout.contains("coop-1-1 "),
+        "{what}: search failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    stderr
+}
+
+/// Sends `signal` (`HUP`, `TERM`) to the process `pid`.
+fn send_signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// Waits up to `limit` for `condition`, checking every few milliseconds.
+fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !condition() {
+        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// When a build is killed.
+#[derive(Debug, Clone, Copy)]
+enum KillAt {
+    /// As soon as its new generation directory appears: while it writes the index.
+    Writing,
+    /// This long after it starts.
+    After(Duration),
+}
+
+/// Starts `index` on `corpus` and SIGKILLs it at `when`; returns whether it was killed before
+/// it switched `CURRENT` to its new generation.
+fn kill_build(corpus: &Path, index: &Path, when: KillAt) -> bool {
+    let live = index
+        .join("CURRENT")
+        .exists()
+        .then(|| current_generation(index));
+    let before = generations(index);
+    let mut child = command(corpus, index)
+        .arg("index")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("index starts");
+    match when {
+        KillAt::Writing => wait_until(Duration::from_secs(60), "a new generation", || {
+            generations(index).iter().any(|g| !before.contains(g))
+        }),
+        KillAt::After(delay) => std::thread::sleep(delay),
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("the killed build");
+    let now = index
+        .join("CURRENT")
+        .exists()
+        .then(|| current_generation(index));
+    now == live
+}
+
+/// A pseudo-random number below `bound`, from the clock: a moment no build can plan for.
+fn random_below(bound: u64) -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    u64::from(nanos.wrapping_mul(2_654_435_761)) % bound
+}
+
+#[test]
+fn sigkill_during_an_index_build_leaves_a_servable_index() {
+    let dir = temp_dir("duty-search-kill-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+
+    // The first build killed while writing: there is no index yet, the next command builds one.
+    assert!(
+        kill_build(&corpus, &index, KillAt::Writing),
+        "the first build finished"
+    );
+    assert!(!index.join("CURRENT").exists());
+    assert_search_works(&corpus, &index, "after the first build was killed");
+
+    // A later build killed while writing, then at random moments: the previous generation
+    // stays live and answers.
+    let started = Instant::now();
+    let output = run(&corpus, &index, &["index"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let build_time = started.elapsed().as_millis() as u64;
+    let moments = [
+        KillAt::Writing,
+        KillAt::After(Duration::from_millis(random_below(build_time))),
+    ];
+    for when in moments {
+        let before_switch = kill_build(&corpus, &index, when);
+        assert!(
+            before_switch || !matches!(when, KillAt::Writing),
+            "the build finished before it was killed"
+        );
+        assert_search_works(&corpus, &index, &format!("killed {when:?}"));
+    }
+    // The next build clears what the killed ones left.
+    let output = run(&corpus, &index, &["index"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(generations(&index), [current_generation(&index)]);
+}
+
+#[test]
+fn a_damaged_index_is_detected_rebuilt_and_logged_at_start_up() {
+    let dir = temp_dir("duty-search-damage-");
+    let corpus = lean_corpus_copy(dir.path());
+    let good = dir.path().join("good-index");
+    duty_search::index::build(&corpus, &good).expect("the copy indexes");
+    let generation = current_generation(&good);
+
+    type Damage = fn(&Path, &str);
+    let damages: [(&str, Damage, &str); 4] = [
+        (
+            "CURRENT names a missing generation",
+            |index, _| std::fs::write(index.join("CURRENT"), "gen-0-0").unwrap(),
+            "index missing, unreadable or older than the corpus; building it",
+        ),
+        (
+            "garbage in meta.json",
+            |index, generation| {
+                std::fs::write(
+                    index.join(generation).join("meta.json"),
+                    "{\"segments\": [garbage",
+                )
+                .unwrap()
+            },
+            "index unusable; rebuilding it from the corpus",
+        ),
+        (
+            "garbage in BUILD.json",
+            |index, generation| {
+                std::fs::write(index.join(generation).join("BUILD.json"), "\u{0}\u{1}").unwrap()
+            },
+            "index unusable; rebuilding it from the corpus",
+        ),
+        (
+            "segment files emptied",
+            |index, generation| {
+                for entry in std::fs::read_dir(index.join(generation)).unwrap() {
+                    let path = entry.unwrap().path();
+                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                    if !name.ends_with(".json") && !name.starts_with('.') {
+                        std::fs::write(&path, b"").unwrap();
+                    }
+                }
+            },
+            "index unusable; rebuilding it from the corpus",
+        ),
+    ];
+    for (what, damage, logged) in damages {
+        let index = dir.path().join(what.replace(' ', "-"));
+        common::copy_corpus(&good, &index);
+        damage(&index, &generation);
+        let log = assert_search_works(&corpus, &index, what);
+        assert!(
+            log.contains(logged),
+            "{what}: the log does not say {logged:?}:\n{log}"
+        );
+        assert_ne!(
+            current_generation(&index),
+            generation,
+            "{what}: not rebuilt"
+        );
+    }
+    // A sound index is opened as it is.
+    let log = assert_search_works(&corpus, &good, "a sound index");
+    assert!(!log.contains("building"), "{log}");
+}
+
+#[test]
+fn a_missing_corpus_directory_stops_every_command_with_a_clear_error() {
+    let dir = temp_dir("duty-search-no-corpus-");
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus_dir(), &index).expect("the corpus indexes");
+    let missing = dir.path().join("no-such-corpus");
+    for args in [
+        &["index"][..],
+        &["search", "燃气"],
+        &["eval", "tests/data/dev-queries.jsonl"],
+        &["serve", "--port", "0"],
+    ] {
+        let output = run(&missing, &index, args);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let error = text(&output.stderr);
+        assert!(
+            error.contains(&format!("corpus directory {} not found", missing.display()))
+                && error.contains("--corpus"),
+            "{args:?}: {error}"
+        );
+    }
+}
+
+#[test]
+fn serve_refuses_an_unusable_admin_token_before_building_anything() {
+    let dir = temp_dir("duty-search-token-");
+    let index = dir.path().join("index");
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    let file_arg = token_file.to_string_lossy().into_owned();
+    let cases: [(Option<&str>, &[&str], &str); 3] = [
+        (Some("short"), &[], "at least 16 characters"),
+        (
+            Some(TOKEN),
+            &["--admin-token-file", &file_arg],
+            "give the admin token once",
+        ),
+        (
+            None,
+            &["--admin-token-file", "/nonexistent/token"],
+            "/nonexistent/token",
+        ),
+    ];
+    for (env, args, expected) in cases {
+        let mut command = command(&corpus_dir(), &index);
+        command.args(["serve", "--port", "0"]).args(args);
+        if let Some(token) = env {
+            command.env("DUTY_SEARCH_ADMIN_TOKEN", token);
+        }
+        let output = command.output().expect("serve runs");
+        assert!(!output.status.success(), "{env:?} {args:?}");
+        let error = text(&output.stderr);
+        assert!(error.contains(expected), "{env:?} {args:?}: {error}");
+        assert!(!index.exists(), "an index was built before the refusal");
+    }
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Server {
+    child: Child,
+    log: PathBuf,
+    base: String,
+}
+
+impl Server {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits for the process to exit, up to `limit`.
+    fn wait_exit(&mut self, limit: Duration) -> ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the child's status") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "serve still running:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let probe = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    probe.local_addr().expect("an address").port()
+}
+
+/// The value of the sample `series` in the server's /metrics.
+async fn metric(client: &reqwest::Client, base: &str, series: &str) -> f64 {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+}
+
+async fn search_hits(client: &reqwest::Client, base: &str, query: &str, id: &str) -> usize {
+    let response = client
+        .get(format!("{base}/api/search"))
+        .query(&[("q", query)])
+        .header("x-request-id", id)
+        .send()
+        .await
+        .expect("a search answer");
+    assert_eq!(response.status().as_u16(), 200);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    body["hits"].as_array().expect("hits").len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reloads_on_sighup_logs_requests_and_stops_gracefully_on_sigterm() {
+    let dir = temp_dir("duty-search-signals-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    // Start-up finds the index damaged and rebuilds it.
+    std::fs::write(
+        index.join(current_generation(&index)).join("meta.json"),
+        "garbage",
+    )
+    .unwrap();
+
+    let port = free_port();
+    let log = dir.path().join("serve.log");
+    let child = command(&corpus, &index)
+        .env("DUTY_SEARCH_ADMIN_TOKEN", TOKEN)
+        .env("RUST_LOG", "info,tantivy=warn,duty_search::server=debug")
+        .args(["serve", "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("a log file"))
+        .spawn()
+        .expect("serve starts");
+    let mut server = Server {
+        child,
+        log,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let pid = server.child.id();
+    let client = reqwest::Client::new();
+    let base = server.base.clone();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = server.child.try_wait().expect("the child's status") {
+            panic!("serve exited with {status}:\n{}", server.log());
+        }
+        let health = client.get(format!("{base}/healthz")).send().await;
+        if health.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not healthy:\n{}", server.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        server
+            .log()
+            .contains("index unusable; rebuilding it from the corpus"),
+        "{}",
+        server.log()
+    );
+
+    // Each request is logged with its id, route, status, latency and hits; the query text only
+    // at debug level.
+    assert_eq!(search_hits(&client, &base, "燃气", "faults-req-1").await, 3);
+    let log = server.log();
+    let answered = log
+        .lines()
+        .find(|line| line.contains("id=faults-req-1") && line.contains("answered"))
+        .unwrap_or_else(|| panic!("no answer logged:\n{log}"));
+    for field in [
+        " INFO ",
+        "route=/api/search",
+        "method=GET",
+        "hits=3",
+        "status=200",
+        "latency_ms=",
+    ] {
+        assert!(answered.contains(field), "{field} missing: {answered}");
+    }
+    for line in log.lines().filter(|line| line.contains("燃气")) {
+        assert!(
+            line.contains("DEBUG") && line.contains("query=燃气"),
+            "{line}"
+        );
+    }
+    assert!(log.contains("query=燃气"), "{log}");
+
+    // SIGHUP reindexes.
+    let reindexes = |outcome: &str| format!("duty_search_reindexes_total{{outcome=\"{outcome}\"}}");
+    send_signal(pid, "HUP");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while metric(&client, &base, &reindexes("ok")).await < 1.0 {
+        assert!(Instant::now() < deadline, "no reindex:\n{}", server.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A broken corpus is refused with its file and line; the previous index keeps serving.
+    let live = current_generation(&index);
+    let (list, line) = break_list(&corpus);
+    send_signal(pid, "HUP");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while metric(&client, &base, &reindexes("refused")).await < 1.0 {
+        assert!(Instant::now() < deadline, "no refusal:\n{}", server.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let log = server.log();
+    let refusal = log
+        .lines()
+        .find(|l| l.contains("reindex failed"))
+        .unwrap_or_else(|| panic!("no refusal logged:\n{log}"));
+    assert!(
+        refusal.contains(&list.display().to_string()) && refusal.contains(&format!("line {line}")),
+        "{refusal}"
+    );
+    assert_eq!(current_generation(&index), live);
+    assert_eq!(search_hits(&client, &base, "燃气", "faults-req-2").await, 3);
+    repair(&list);
+
+    // SIGTERM while a reindex is in flight: it finishes and is answered, then serve exits 0.
+    let before = generations(&index);
+    let reindex = tokio::spawn({
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            client
+                .post(format!("{base}/admin/reindex"))
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while generations(&index) == before {
+        assert!(
+            Instant::now() < deadline,
+            "no build started:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    send_signal(pid, "TERM");
+    let answer = reindex
+        .await
+        .expect("the reindex task")
+        .expect("the in-flight reindex is answered");
+    assert_eq!(answer.status().as_u16(), 200);
+    let body: serde_json::Value = answer.json().await.expect("JSON");
+    assert_eq!(body["status"], "reindexed");
+    let status = tokio::task::block_in_place(|| server.wait_exit(Duration::from_secs(40)));
+    assert_eq!(status.code(), Some(0), "{}", server.log());
+    let log = server.log();
+    assert!(
+        log.contains("signal=\"SIGTERM\"") || log.contains("signal=SIGTERM"),
+        "{log}"
+    );
+    assert!(log.contains("stopped"), "{log}");
+    assert_eq!(
+        current_generation(&index),
+        body["generation"].as_str().unwrap()
+    );
+}
+
+#[test]
+fn stats_lists_the_queries_that_most_often_matched_nothing() {
+    let dir = temp_dir("duty-search-stats-");
+    let log = dir.path().join("queries.jsonl");
+    let entry = |q: &str, total: usize, matched: usize| {
+        format!("{{\"at\":\"2025-01-01T00:00:00Z\",\"q\":\"{q}\",\"total\":{total},\"matched\":{matched}}}\n")
+    };
+    let mut lines = String::new();
+    for (q, total, matched) in [
+        ("考驾照", 0, 0),
+        ("燃气", 3, 3),
+        ("办护照", 0, 0),
+        ("考 驾照", 0, 0),
+        ("燃气", 0, 3),
+        ("Kao Jiazhao", 0, 0),
+        ("考驾照", 0, 0),
+        ("kao  jiazhao", 0, 0),
+    ] {
+        lines.push_str(&entry(q, total, matched));
+    }
+    lines.push_str("{\"at\":\"2025-01-01T00:00:01Z\",\"q\":\"cut sh"); // killed mid-line
+    std::fs::write(&log, lines).unwrap();
+
+    let output = run(
+        &corpus_dir(),
+        dir.path(),
+        &["stats", "--query-log", &log.to_string_lossy(), "--top", "2"],
+    );
+    assert!(output.status.success(), "{}", text_of(&output));
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        stdout,
+        "8 searches logged, 6 matched nothing (75.0%); 1 unreadable lines skipped\n\
+         2\tkao jiazhao\n\
+         2\t考驾照\n"
+    );
+
+    let output = run(&corpus_dir(), dir.path(), &["stats"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("--query-log"),
+        "{}",
+        text_of(&output)
+    );
+    let output = run(
+        &corpus_dir(),
+        dir.path(),
+        &["stats", "--query-log", "/nonexistent/log"],
+    );
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("/nonexistent/log"),
+        "{}",
+        text_of(&output)
+    );
+}
+
+fn text_of(output: &Output) -> String {
+    format!("{}\n{}", text(&output.stdout), text(&output.stderr))
+}

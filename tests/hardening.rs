@@ -1,0 +1,930 @@
+//! The service under hostile input, limits and live reindexing, through the router in-process
+//! (`tower::ServiceExt::oneshot`) and, for what only a socket can carry, a real server: every
+//! endpoint fuzzed with a bounded budget, each request limit with its status and JSON body, the
+//! admin token, reindexing while queries run, metrics, logs and the query log.
+
+mod common;
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use duty_search::search::Engine;
+use duty_search::server::{app, AdminToken, AppState, Limits, LiveEngine, QueryLog, ZeroHitReport};
+use http_body_util::BodyExt;
+use proptest::prelude::*;
+use serde_json::Value;
+use support::{
+    break_lexicon, break_list, corpus_copy, current_generation, lean_corpus_copy, repair, temp_dir,
+};
+use tower::ServiceExt;
+
+/// The admin token of the tests' services.
+const TOKEN: &str = "hardening-test-token-0123456789";
+
+/// One answer, whole, with the time it took.
+#[derive(Debug)]
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    took: Duration,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{}: not JSON ({e}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// Asserts a JSON error `{"error": "…", …}` with `status`, and returns its message.
+    fn error(&self, status: StatusCode) -> String {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert!(
+            self.header("content-type")
+                .is_some_and(|t| t.starts_with("application/json")),
+            "{status}: content type {:?}",
+            self.header("content-type")
+        );
+        let body = self.json();
+        body["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error message in {body}"))
+            .to_string()
+    }
+}
+
+/// Sends `request` to `router` in-process and reads the whole answer.
+async fn call(router: &Router, request: Request<Body>) -> Answer {
+    let started = Instant::now();
+    let response = router.clone().oneshot(request).await.expect("an answer");
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.expect("a body").to_bytes().to_vec();
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+        took: started.elapsed(),
+    }
+}
+
+/// A GET of `uri`.
+async fn get(router: &Router, uri: &str) -> Answer {
+    let request = Request::get(uri).body(Body::empty()).expect("a request");
+    call(router, request).await
+}
+
+/// A reindex request with `authorization`, if any.
+async fn post_reindex(router: &Router, authorization: Option<&str>) -> Answer {
+    let mut request = Request::post("/admin/reindex");
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    call(router, request.body(Body::empty()).expect("a request")).await
+}
+
+/// `/api/search?q=…` for `query`.
+fn search_uri(query: &str) -> String {
+    let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    format!("/api/search?q={encoded}")
+}
+
+fn hit_ids(body: &Value) -> Vec<String> {
+    body["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|hit| hit["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+/// A corpus copy with its index built, and a service that reindexes from it.
+struct Reindexable {
+    dir: tempfile::TempDir,
+    state: AppState,
+}
+
+impl Reindexable {
+    /// On a whole copy of the corpus.
+    fn new() -> Reindexable {
+        Reindexable::on(corpus_copy)
+    }
+
+    /// On a copy of the corpus without its synonym files: for tests that reindex many times.
+    fn without_synonyms() -> Reindexable {
+        Reindexable::on(lean_corpus_copy)
+    }
+
+    fn on(copy: impl FnOnce(&Path) -> std::path::PathBuf) -> Reindexable {
+        let dir = temp_dir("duty-search-reindex-");
+        let corpus = copy(dir.path());
+        let index = dir.path().join("index");
+        duty_search::index::build(&corpus, &index).expect("the copy indexes");
+        let engine = Engine::open(&corpus, &index).expect("the copy opens");
+        let state = AppState {
+            admin_token: Some(AdminToken::new(TOKEN).expect("a token")),
+            ..AppState::new(LiveEngine::reindexable(Arc::new(engine), &corpus, &index))
+        };
+        Reindexable { dir, state }
+    }
+
+    fn corpus(&self) -> std::path::PathBuf {
+        self.dir.path().join("corpus")
+    }
+
+    fn index(&self) -> std::path::PathBuf {
+        self.dir.path().join("index")
+    }
+}
+
+fn bearer() -> String {
+    format!("Bearer {TOKEN}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fuzzing every endpoint
+
+/// How a fuzzed text goes into the request target.
+#[derive(Debug, Clone, Copy)]
+enum Encoding {
+    /// Percent-encoded whole: the text arrives as it is.
+    Encoded,
+    /// As it is where the URI grammar allows (so `%`, `&`, `=`, `+` stay raw: invalid
+    /// escapes and extra parameters), percent-encoded elsewhere.
+    Raw,
+}
+
+/// Puts `bytes` into a request target.
+fn encode(bytes: &[u8], encoding: Encoding) -> String {
+    let mut out = String::new();
+    for &byte in bytes {
+        let keep = byte.is_ascii_alphanumeric()
+            || b"-._~".contains(&byte)
+            || matches!(encoding, Encoding::Raw) && b"%&=+!$'()*,;:@/".contains(&byte);
+        if keep {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Texts a client might send: anything, control characters, query syntax, emoji and mixed
+/// scripts, numbers of every shape, known values, broken escapes.
+fn text() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        any::<String>().prop_map(String::into_bytes),
+        "[\\u{0}-\\u{1f}\\u{7f}-\\u{9f}燃气 ]{0,24}".prop_map(String::into_bytes),
+        "[燃气噪音扰民AND OR NOT:()\"*^~\\[\\]\\\\+!{}/ -]{1,40}".prop_map(String::into_bytes),
+        "[\\u{1F300}-\\u{1F6FF}\\u{4E00}-\\u{9FFF}a-zA-Z0-9ｱ-ﾝ한글\\u{0600}-\\u{06FF}\\u{200B}-\\u{200F}]{1,60}"
+            .prop_map(String::into_bytes),
+        "[+-]?[0-9]{0,25}(\\.[0-9]{0,3})?(e[+-]?[0-9]{1,3})?".prop_map(String::into_bytes),
+        prop_oneof![
+            Just("basic"),
+            Just("coop"),
+            Just("withdrawn"),
+            Just("城乡建设"),
+            Just("民政局"),
+            Just("coop-7-4"),
+            Just("duty-search.js"),
+            Just("18446744073709551616"),
+            Just("-9223372036854775808"),
+        ]
+        .prop_map(|s| s.as_bytes().to_vec()),
+        "(%[0-9A-Fa-f]{0,2}|%[g-zG-Z]{2}|%E7%87|%FF%FE|[a-z%&=+;])*".prop_map(String::into_bytes),
+        prop::collection::vec(any::<u8>(), 0..40),
+    ]
+}
+
+fn encoding() -> impl Strategy<Value = Encoding> {
+    prop_oneof![3 => Just(Encoding::Encoded), 1 => Just(Encoding::Raw)]
+}
+
+/// A query string: parameters (known names, repeated or not, and others) with fuzzed values,
+/// now and then repeated to tens of kilobytes.
+fn query_string() -> impl Strategy<Value = String> {
+    let name = prop_oneof![
+        Just("q".to_string()),
+        Just("limit".to_string()),
+        Just("offset".to_string()),
+        Just("list".to_string()),
+        Just("category".to_string()),
+        Just("department".to_string()),
+        (text(), encoding()).prop_map(|(t, e)| encode(&t, e)),
+    ];
+    let parameter =
+        (name, text(), encoding()).prop_map(|(n, v, e)| format!("{n}={}", encode(&v, e)));
+    let repeat = prop_oneof![12 => Just(1usize), 1 => 100..4000usize];
+    (prop::collection::vec(parameter, 0..8), repeat).prop_map(|(parameters, repeat)| {
+        let query = parameters.join("&");
+        let mut out = query.repeat(repeat);
+        // The `http` crate refuses a request target of 64 KiB or more: the socket test below
+        // takes longer ones.
+        out.truncate(60_000);
+        while out.ends_with('%') || out.len() > 2 && out.as_bytes()[out.len() - 2] == b'%' {
+            out.pop();
+        }
+        out
+    })
+}
+
+/// A path: each route of the service, with fuzzed segments where it takes one, or any path.
+fn path() -> impl Strategy<Value = String> {
+    let segment = || (text(), encoding()).prop_map(|(t, e)| encode(&t, e));
+    prop_oneof![
+        4 => Just("/api/search".to_string()),
+        1 => segment().prop_map(|s| format!("/api/items/{s}")),
+        1 => segment().prop_map(|s| format!("/assets/{s}")),
+        1 => prop_oneof![
+            Just("/".to_string()),
+            Just("/embed".to_string()),
+            Just("/widget.js".to_string()),
+            Just("/healthz".to_string()),
+            Just("/metrics".to_string()),
+            Just("/admin/reindex".to_string()),
+        ],
+        1 => segment().prop_map(|s| format!("/{s}")),
+    ]
+}
+
+/// One fuzzed request.
+#[derive(Debug, Clone)]
+struct Probe {
+    method: Method,
+    path: String,
+    query: Option<String>,
+    authorization: Option<String>,
+    request_id: Option<String>,
+    body: Vec<u8>,
+}
+
+fn probe() -> impl Strategy<Value = Probe> {
+    let method = prop_oneof![
+        8 => Just(Method::GET),
+        2 => Just(Method::POST),
+        1 => Just(Method::HEAD),
+        1 => Just(Method::PUT),
+        1 => Just(Method::DELETE),
+        1 => Just(Method::OPTIONS),
+        1 => Just(Method::PATCH),
+    ];
+    let authorization = prop::option::of(prop_oneof![
+        "[ -~]{0,40}",
+        "Bearer [ -~]{0,40}",
+        Just(format!("Bearer {TOKEN}x")),
+        Just("Basic YWRtaW46YWRtaW4=".to_string()),
+    ]);
+    let body = prop_oneof![
+        4 => Just(Vec::new()),
+        1 => prop::collection::vec(any::<u8>(), 1..200),
+        1 => (1..3usize).prop_map(|kib| vec![b'x'; kib * 16 * 1024 + 1]),
+    ];
+    (
+        method,
+        path(),
+        prop::option::of(query_string()),
+        authorization,
+        prop::option::of("[ -~]{0,80}"),
+        body,
+    )
+        .prop_map(
+            |(method, path, query, authorization, request_id, body)| Probe {
+                method,
+                path,
+                query,
+                authorization,
+                request_id,
+                body,
+            },
+        )
+}
+
+/// The service the fuzzer talks to: the shared index, an admin token it does not know, no
+/// corpus to reindex from.
+fn fuzzed_router() -> &'static Router {
+    static ROUTER: OnceLock<Router> = OnceLock::new();
+    ROUTER.get_or_init(|| {
+        app(AppState {
+            admin_token: Some(AdminToken::new(TOKEN).expect("a token")),
+            ..AppState::new(common::engine())
+        })
+    })
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Whatever is asked of whichever route: a 2xx, or a 4xx with a JSON error; never a 5xx
+    /// or a panic; within a second; with a request id and nosniff.
+    #[test]
+    fn any_request_gets_a_2xx_or_a_json_4xx_quickly(probe in probe()) {
+        let uri = match &probe.query {
+            Some(query) => format!("{}?{query}", probe.path),
+            None => probe.path.clone(),
+        };
+        let mut request = Request::builder().method(probe.method.clone()).uri(&uri);
+        if let Some(value) = &probe.authorization {
+            request = request.header("authorization", value);
+        }
+        if let Some(value) = &probe.request_id {
+            request = request.header("x-request-id", value);
+        }
+        if !probe.body.is_empty() {
+            request = request.header("content-length", probe.body.len());
+        }
+        let request = request
+            .body(Body::from(probe.body.clone()))
+            .unwrap_or_else(|e| panic!("the fuzzer made an invalid request {uri:?}: {e}"));
+        let answer = runtime().block_on(call(fuzzed_router(), request));
+        let what = format!("{} {uri:.200} → {}", probe.method, answer.status);
+        prop_assert!(answer.took < Duration::from_secs(1), "{what} took {:?}", answer.took);
+        prop_assert!(
+            answer.status.is_success() || answer.status.is_client_error(),
+            "{what}: {}", String::from_utf8_lossy(&answer.body)
+        );
+        prop_assert!(answer.header("x-request-id").is_some_and(|id| !id.is_empty()), "{what}");
+        prop_assert_eq!(answer.header("x-content-type-options"), Some("nosniff"), "{}", what);
+        let content_type = answer.header("content-type").unwrap_or_default().to_string();
+        let api = ["/api/", "/healthz"].iter().any(|p| probe.path.starts_with(p));
+        // A CORS preflight (OPTIONS) is answered by headers alone.
+        let api_answer = api && probe.method == Method::GET && answer.status == StatusCode::OK;
+        if answer.status.is_client_error() || api_answer {
+            prop_assert!(content_type.starts_with("application/json"), "{what}: {content_type}");
+            if probe.method != Method::HEAD {
+                let body: Value = serde_json::from_slice(&answer.body)
+                    .map_err(|e| TestCaseError::fail(format!("{what}: not JSON: {e}")))?;
+                if answer.status.is_client_error() {
+                    prop_assert!(body["error"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {body}");
+                }
+            }
+        }
+    }
+}
+
+/// A request target of a megabyte never reaches the router (the `http` crate stops at 64 KiB):
+/// over a socket, the HTTP layer refuses it with a 4xx, and the server goes on answering.
+#[tokio::test]
+async fn a_megabyte_request_target_is_refused_over_a_socket() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a local port");
+    let address = listener.local_addr().expect("an address");
+    let router = app(AppState::new(common::engine()));
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serving") });
+    let client = reqwest::Client::new();
+    for size in [40_000, 200_000, 1 << 20] {
+        let started = Instant::now();
+        let url = format!(
+            "http://{address}/api/search?q={}",
+            "%E7%87%83".repeat(size / 9)
+        );
+        let response = client.get(&url).send().await;
+        // A server may also close the connection on a head this large.
+        if let Ok(response) = response {
+            let status = response.status().as_u16();
+            assert!((400..500).contains(&status), "{size} bytes: {status}");
+            if size < 65_000 {
+                assert_eq!(status, 414, "{size} bytes");
+                let body: Value = response.json().await.expect("a JSON error");
+                assert!(body["error"].as_str().unwrap().contains("bytes long"));
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(1), "{size} bytes");
+    }
+    let health = client
+        .get(format!("http://{address}/healthz"))
+        .send()
+        .await
+        .expect("still answering");
+    assert_eq!(health.status().as_u16(), 200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request limits
+
+#[tokio::test]
+async fn each_limit_is_answered_with_its_status_and_a_json_error() {
+    let limits = Limits {
+        max_uri_bytes: 2048,
+        max_body_bytes: 1024,
+        ..Limits::default()
+    };
+    let router = app(AppState {
+        limits,
+        ..AppState::new(common::engine())
+    });
+
+    // URI length: the whole target counts, path and query.
+    let at_limit = format!("/api/search?q=a&pad={}", "x".repeat(2048 - 20));
+    assert_eq!(at_limit.len(), 2048);
+    assert_eq!(get(&router, &at_limit).await.status, StatusCode::OK);
+    let over = format!("{at_limit}x");
+    let message = get(&router, &over).await.error(StatusCode::URI_TOO_LONG);
+    assert!(
+        message.contains("2049") && message.contains("2048"),
+        "{message}"
+    );
+    let long_path = format!("/api/items/{}", "x".repeat(4096));
+    get(&router, &long_path)
+        .await
+        .error(StatusCode::URI_TOO_LONG);
+
+    // Body size: refused from its Content-Length, whatever the route.
+    for (method, uri) in [
+        (Method::POST, "/admin/reindex"),
+        (Method::GET, "/api/search?q=%E7%87%83%E6%B0%94"),
+    ] {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-length", 1025)
+            .body(Body::from(vec![b'x'; 1025]))
+            .expect("a request");
+        let message = call(&router, request)
+            .await
+            .error(StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(message.contains("1024"), "{message}");
+    }
+
+    // A request not answered in time: a search with no time at all.
+    let hurried = app(AppState {
+        limits: Limits {
+            request_timeout: Duration::ZERO,
+            ..Limits::default()
+        },
+        ..AppState::new(common::engine())
+    });
+    let complaint = "楼道里有人给电动车飞线充电，物业也不管，太危险了".repeat(10);
+    let message = get(&hurried, &search_uri(&complaint))
+        .await
+        .error(StatusCode::SERVICE_UNAVAILABLE);
+    assert!(message.contains("not answered within"), "{message}");
+
+    // No room at all: every request is shed at once.
+    let full = app(AppState {
+        limits: Limits {
+            max_concurrent_requests: 0,
+            ..Limits::default()
+        },
+        ..AppState::new(common::engine())
+    });
+    for uri in ["/api/search?q=%E7%87%83%E6%B0%94", "/healthz", "/"] {
+        let answer = get(&full, uri).await;
+        let message = answer.error(StatusCode::SERVICE_UNAVAILABLE);
+        assert!(message.contains("try again"), "{uri}: {message}");
+        assert!(answer.header("x-request-id").is_some());
+    }
+}
+
+/// With room for one request, a reindex in flight takes it: a search meanwhile is shed with
+/// 503, and answered again once the reindex is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_beyond_the_concurrency_cap_are_shed() {
+    let service = Reindexable::without_synonyms();
+    let router = app(AppState {
+        limits: Limits {
+            max_concurrent_requests: 1,
+            ..Limits::default()
+        },
+        ..service.state.clone()
+    });
+    let before = support::generations(&service.index());
+    let reindex = tokio::spawn({
+        let router = router.clone();
+        async move { post_reindex(&router, Some(&bearer())).await }
+    });
+    // The reindex holds the one permit from before its build starts until it answers.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while support::generations(&service.index()) == before {
+        assert!(Instant::now() < deadline, "no build started");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let shed = get(&router, "/api/search?q=%E7%87%83%E6%B0%94").await;
+    let message = shed.error(StatusCode::SERVICE_UNAVAILABLE);
+    assert!(message.contains("1 requests"), "{message}");
+    let reindexed = reindex.await.expect("the reindex task");
+    assert_eq!(reindexed.status, StatusCode::OK, "{}", reindexed.json());
+    let answer = get(&router, "/api/search?q=%E7%87%83%E6%B0%94").await;
+    assert_eq!(answer.status, StatusCode::OK);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The admin token and reindexing
+
+#[tokio::test]
+async fn reindexing_takes_the_admin_token() {
+    // Without a token configured, nobody may reindex over HTTP.
+    let closed = app(AppState::new(common::engine()));
+    for authorization in [None, Some(bearer().as_str())] {
+        let message = post_reindex(&closed, authorization)
+            .await
+            .error(StatusCode::FORBIDDEN);
+        assert!(message.contains("DUTY_SEARCH_ADMIN_TOKEN"), "{message}");
+    }
+
+    let service = Reindexable::without_synonyms();
+    let router = app(service.state.clone());
+    let missing = post_reindex(&router, None).await;
+    missing.error(StatusCode::UNAUTHORIZED);
+    assert!(missing
+        .header("www-authenticate")
+        .is_some_and(|v| v.starts_with("Bearer")));
+    for not_bearer in ["Basic YWRtaW46YWRtaW4=", "Bearer", "Token abc", TOKEN] {
+        post_reindex(&router, Some(not_bearer))
+            .await
+            .error(StatusCode::UNAUTHORIZED);
+    }
+    for wrong in [
+        format!("Bearer {TOKEN}x"),
+        format!("Bearer {}", &TOKEN[1..]),
+        "Bearer 0123456789abcdef0123456789abcde".to_string(),
+    ] {
+        let message = post_reindex(&router, Some(&wrong))
+            .await
+            .error(StatusCode::FORBIDDEN);
+        assert_eq!(message, "wrong admin token");
+    }
+    let before = current_generation(&service.index());
+    let answer = post_reindex(&router, Some(&format!("bearer   {TOKEN} "))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json());
+    let body = answer.json();
+    assert_eq!(body["status"], "reindexed");
+    assert_eq!(body["items"], common::ITEMS);
+    let generation = body["generation"].as_str().expect("a generation");
+    assert_ne!(generation, before);
+    assert_eq!(current_generation(&service.index()), generation);
+    // A GET is not a reindex.
+    let answer = get(&router, "/admin/reindex").await;
+    answer.error(StatusCode::METHOD_NOT_ALLOWED);
+
+    // A service without a corpus cannot reindex, even with the token.
+    let fixed = app(AppState {
+        admin_token: Some(AdminToken::new(TOKEN).unwrap()),
+        ..AppState::new(common::engine())
+    });
+    post_reindex(&fixed, Some(&bearer()))
+        .await
+        .error(StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_refused_corpus_or_lexicon_leaves_the_old_index_serving() {
+    let service = Reindexable::new();
+    let router = app(service.state.clone());
+    let live = current_generation(&service.index());
+    let health = get(&router, "/healthz").await.json();
+
+    for breaking in [break_list, break_lexicon] {
+        let (file, line) = breaking(&service.corpus());
+        let answer = post_reindex(&router, Some(&bearer())).await;
+        let message = answer.error(StatusCode::UNPROCESSABLE_ENTITY);
+        let body = answer.json();
+        assert_eq!(body["file"], file.display().to_string(), "{body}");
+        assert_eq!(body["line"], line, "{body}");
+        assert!(message.contains(&format!("line {line}")), "{message}");
+        assert!(
+            message.contains("previous index keeps serving"),
+            "{message}"
+        );
+
+        assert_eq!(current_generation(&service.index()), live, "CURRENT moved");
+        assert_eq!(get(&router, "/healthz").await.json(), health);
+        let answer = get(&router, &search_uri("燃气")).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        assert!(hit_ids(&answer.json()).contains(&"coop-1-1".to_string()));
+        repair(&file);
+    }
+    let metrics = String::from_utf8(get(&router, "/metrics").await.body).unwrap();
+    assert!(
+        metrics.contains("duty_search_reindexes_total{outcome=\"refused\"} 2"),
+        "{metrics}"
+    );
+    let answer = post_reindex(&router, Some(&bearer())).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json());
+}
+
+/// A client that hangs up mid-reindex does not stop it half-way: the new engine still goes
+/// live, the one `index/CURRENT` names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reindex_finishes_when_its_client_hangs_up() {
+    let service = Reindexable::without_synonyms();
+    let router = app(service.state.clone());
+    let before = service.state.engine.current();
+    let generations = support::generations(&service.index());
+    let client = tokio::spawn({
+        let router = router.clone();
+        async move { post_reindex(&router, Some(&bearer())).await }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while support::generations(&service.index()) == generations {
+        assert!(Instant::now() < deadline, "no build started");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    client.abort();
+    assert!(client.await.is_err_and(|e| e.is_cancelled()));
+    while Arc::ptr_eq(&service.state.engine.current(), &before) {
+        assert!(Instant::now() < deadline, "the new engine never went live");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let live = service.state.engine.current();
+    assert_eq!(live.info().generation, current_generation(&service.index()));
+    assert_eq!(live.num_items(), common::ITEMS);
+}
+
+/// Queries with hits, run without pause by two clients while the index is rebuilt and swapped
+/// 20 times: every one is answered, with hits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_keep_their_answers_through_20_reindexes() {
+    const QUERIES: [&str; 5] = ["燃气", "婚姻登记", "秸秆焚烧", "电动车飞线充电", "低保"];
+    let service = Reindexable::without_synonyms();
+    let router = app(service.state.clone());
+    for query in QUERIES {
+        let answer = get(&router, &search_uri(query)).await;
+        assert!(!hit_ids(&answer.json()).is_empty(), "{query} has no hit");
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    let clients: Vec<_> = (0..2)
+        .map(|client| {
+            let (router, stop) = (router.clone(), Arc::clone(&stop));
+            let (answered, failures) = (Arc::clone(&answered), Arc::clone(&failures));
+            tokio::spawn(async move {
+                for query in QUERIES.iter().cycle().skip(client) {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let answer = get(&router, &search_uri(query)).await;
+                    let ok = answer.status == StatusCode::OK && !hit_ids(&answer.json()).is_empty();
+                    if !ok {
+                        failures.lock().unwrap().push(format!(
+                            "{query}: {} {}",
+                            answer.status,
+                            String::from_utf8_lossy(&answer.body)
+                        ));
+                    }
+                    answered.fetch_add(1, Ordering::Relaxed);
+                    // A breath between queries, so the rebuilds get a core of the two.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            })
+        })
+        .collect();
+    let mut generations = Vec::new();
+    for round in 0..20 {
+        let answer = post_reindex(&router, Some(&bearer())).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "reindex {round}: {}",
+            answer.json()
+        );
+        generations.push(answer.json()["generation"].as_str().unwrap().to_string());
+    }
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.await.expect("a client");
+    }
+    let failures = failures.lock().unwrap();
+    let answered = answered.load(Ordering::Relaxed);
+    assert!(
+        failures.is_empty(),
+        "{} of {answered} failed: {failures:?}",
+        failures.len()
+    );
+    assert!(answered >= 40, "only {answered} queries ran");
+    generations.dedup();
+    assert_eq!(generations.len(), 20, "every reindex made a new generation");
+    assert_eq!(
+        support::generations(&service.index()),
+        [generations[19].clone()]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics, logs and the query log
+
+/// The samples of a Prometheus text exposition: `name{labels}` → value. Checks every line.
+fn samples(text: &str) -> BTreeMap<String, f64> {
+    let mut samples = BTreeMap::new();
+    for line in text.lines() {
+        if line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
+            continue;
+        }
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("not a sample: {line}"));
+        let name_ok = series
+            .split('{')
+            .next()
+            .is_some_and(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        assert!(
+            name_ok && (!series.contains('{') || series.ends_with('}')),
+            "{line}"
+        );
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number: {line}"));
+        samples.insert(series.to_string(), value);
+    }
+    samples
+}
+
+#[tokio::test]
+async fn metrics_count_requests_latency_zero_hits_and_the_index() {
+    let router = app(AppState::new(common::engine()));
+    get(&router, &search_uri("燃气")).await;
+    get(&router, &search_uri("燃气")).await;
+    let abstained = get(&router, &search_uri("考驾照")).await;
+    assert!(hit_ids(&abstained.json()).is_empty());
+    // Filtered to nothing is not a zero-hit query: the query itself matched.
+    let filtered = get(&router, &format!("{}&list=basic", search_uri("燃气"))).await;
+    assert_eq!(filtered.json()["total"], 0);
+    get(&router, "/api/search?q=").await;
+    get(&router, "/no/such/route").await;
+    get(&router, "/api/items/coop-7-4").await;
+
+    let answer = get(&router, "/metrics").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = String::from_utf8(answer.body).expect("UTF-8");
+    for family in [
+        "duty_search_http_requests_total counter",
+        "duty_search_http_request_duration_seconds histogram",
+        "duty_search_zero_hit_queries_total counter",
+        "duty_search_reindexes_total counter",
+        "duty_search_index_documents gauge",
+        "duty_search_last_reindex_timestamp_seconds gauge",
+    ] {
+        assert!(
+            text.contains(&format!("# TYPE {family}\n")),
+            "{family}:\n{text}"
+        );
+    }
+    let samples = samples(&text);
+    let get = |series: &str| {
+        *samples
+            .get(series)
+            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+    };
+    let search_ok = "route=\"/api/search\",status=\"200\"";
+    assert_eq!(
+        get(&format!("duty_search_http_requests_total{{{search_ok}}}")),
+        4.0
+    );
+    assert_eq!(
+        get("duty_search_http_requests_total{route=\"/api/search\",status=\"400\"}"),
+        1.0
+    );
+    assert_eq!(
+        get("duty_search_http_requests_total{route=\"unmatched\",status=\"404\"}"),
+        1.0
+    );
+    assert_eq!(
+        get("duty_search_http_requests_total{route=\"/api/items/{id}\",status=\"200\"}"),
+        1.0
+    );
+    // The histogram: cumulative buckets ending in +Inf = count.
+    let mut previous = 0.0;
+    for bound in ["0.0005", "0.001", "0.01", "0.1", "1", "10", "+Inf"] {
+        let count = get(&format!(
+            "duty_search_http_request_duration_seconds_bucket{{{search_ok},le=\"{bound}\"}}"
+        ));
+        assert!(count >= previous, "le={bound}");
+        previous = count;
+    }
+    assert_eq!(previous, 4.0);
+    assert_eq!(
+        get(&format!(
+            "duty_search_http_request_duration_seconds_count{{{search_ok}}}"
+        )),
+        4.0
+    );
+    assert!(
+        get(&format!(
+            "duty_search_http_request_duration_seconds_sum{{{search_ok}}}"
+        )) > 0.0
+    );
+    assert_eq!(get("duty_search_zero_hit_queries_total"), 1.0);
+    assert_eq!(get("duty_search_index_documents"), common::ITEMS as f64);
+    assert_eq!(
+        get("duty_search_last_reindex_timestamp_seconds"),
+        common::engine().info().built_at as f64
+    );
+    assert_eq!(get("duty_search_reindexes_total{outcome=\"ok\"}"), 0.0);
+    // No raw path becomes a label.
+    assert!(!text.contains("/no/such/route") && !text.contains("coop-7-4"));
+}
+
+#[tokio::test]
+async fn the_query_log_records_searches_without_the_client_and_stats_reads_it() {
+    let dir = temp_dir("duty-search-query-log-");
+    let path = dir.path().join("queries.jsonl");
+    let router = app(AppState {
+        query_log: Some(QueryLog::open(&path).expect("a query log")),
+        ..AppState::new(common::engine())
+    });
+    for query in [
+        "燃气",
+        "考驾照",
+        "  考驾照 ",
+        "办护照",
+        "考驾照",
+        "燃气 安全",
+    ] {
+        let request = Request::get(search_uri(query))
+            .header("x-forwarded-for", "10.1.2.3")
+            .header("user-agent", "hotline-desk/1.0")
+            .body(Body::empty())
+            .expect("a request");
+        assert_eq!(call(&router, request).await.status, StatusCode::OK);
+    }
+    // Refused searches are not logged.
+    assert_eq!(
+        get(&router, "/api/search?q=").await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    let text = std::fs::read_to_string(&path).expect("the log");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 6);
+    for line in &lines {
+        let mut keys: Vec<&str> = line
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["at", "matched", "q", "total"], "{line}");
+    }
+    assert!(!text.contains("10.1.2.3") && !text.contains("hotline"));
+    assert_eq!(lines[0]["q"], "燃气");
+    assert_eq!(lines[0]["total"], 3);
+
+    let report = ZeroHitReport::read(&path).expect("a report");
+    assert_eq!(
+        (report.searches, report.zero_hit, report.unreadable),
+        (6, 4, 0)
+    );
+    assert_eq!(
+        report.queries,
+        [("考驾照".to_string(), 3), ("办护照".to_string(), 1)]
+    );
+    let shown = report.to_string();
+    assert!(
+        shown.starts_with("6 searches logged, 4 matched nothing (66.7%)\n"),
+        "{shown}"
+    );
+    assert!(shown.contains("3\t考驾照\n"), "{shown}");
+}
+
+/// A query log that cannot be opened is an error naming it.
+#[test]
+fn an_unwritable_query_log_is_refused() {
+    let error = QueryLog::open(Path::new("/nonexistent/dir/queries.jsonl"))
+        .err()
+        .expect("refused");
+    assert!(
+        error.to_string().contains("/nonexistent/dir/queries.jsonl"),
+        "{error}"
+    );
+}
