@@ -35,14 +35,27 @@ fn ids_are_qualified_and_town_filters_and_facets_work() {
     let mut request = SearchRequest::new("燃气").unwrap();
     request.limit = 20;
     let all = engine.search(&request).unwrap();
-    assert_eq!(all.facets.town.get("金星镇"), all.facets.town.get("东塔寺乡"));
-    assert!(all.hits.iter().any(|h| h.id == "litongqu-jinxingzhen:coop-1-1"));
-    assert!(all.hits.iter().any(|h| h.id == "litongqu-dongtasixiang:coop-1-1"));
+    assert_eq!(
+        all.facets.town.get("金星镇"),
+        all.facets.town.get("东塔寺乡")
+    );
+    assert!(all
+        .hits
+        .iter()
+        .any(|h| h.id == "litongqu-jinxingzhen:coop-1-1"));
+    assert!(all
+        .hits
+        .iter()
+        .any(|h| h.id == "litongqu-dongtasixiang:coop-1-1"));
 
     request.town = Some("东塔寺乡".into());
     let one = engine.search(&request).unwrap();
     assert!(!one.hits.is_empty());
-    assert!(one.hits.iter().all(|h| h.town == "东塔寺乡"), "{:?}", common::ids(&one));
+    assert!(
+        one.hits.iter().all(|h| h.town == "东塔寺乡"),
+        "{:?}",
+        common::ids(&one)
+    );
     assert_eq!(one.total, all.total / 2);
 
     let item = engine
@@ -67,5 +80,8 @@ fn the_same_town_twice_is_refused() {
         .expect_err("a town given twice is refused")
         .to_string();
     assert!(message.contains("jinxing"), "{message}");
-    assert!(message.contains("litongqu-jinxingzhen:basic-1-1"), "{message}");
+    assert!(
+        message.contains("litongqu-jinxingzhen:basic-1-1"),
+        "{message}"
+    );
 }

@@ -52,7 +52,7 @@ fn town_name(n: usize) -> String {
     let count = NAME_CHARACTERS.len();
     let first = NAME_CHARACTERS[n % count];
     let second = NAME_CHARACTERS[(n / count + n % count + 1) % count];
-    let suffix = if (n / (count * count)) % 2 == 0 {
+    let suffix = if (n / (count * count)).is_multiple_of(2) {
         "镇"
     } else {
         "乡"
