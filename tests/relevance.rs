@@ -60,12 +60,12 @@ fn assert_floors(report: &Report, floors: &[(&str, f64, f64, f64, f64)], abstain
 // relevance improves; never lower them to let a change through.
 // FLOORS-BEGIN
 const DEV_FLOORS: [(&str, f64, f64, f64, f64); 6] = [
-    ("complaint", 0.9375, 0.8745, 0.9995, 0.8535),
+    ("complaint", 0.9575, 0.9165, 0.9995, 0.8685),
     ("keyword", 0.9995, 0.9995, 0.9995, 0.9425),
     ("pinyin", 0.9995, 0.9995, 0.9995, 0.9085),
     ("typo", 0.9995, 0.9995, 0.9995, 0.9745),
     ("department", 0.9995, 0.9995, 0.9995, 0.9995),
-    ("all", 0.9745, 0.9505, 0.9995, 0.9085),
+    ("all", 0.9835, 0.9665, 0.9995, 0.9145),
 ];
 const DEV_ABSTAIN: f64 = 0.9995;
 const HOLDOUT_FLOORS: [(&str, f64, f64, f64, f64); 6] = [
