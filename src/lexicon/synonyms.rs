@@ -231,6 +231,17 @@ fn parse_line(path: &Path, number: usize, line: &str) -> Result<Group, LexiconEr
 }
 
 #[cfg(test)]
+impl Synonyms {
+    /// Synonyms from one file's text, for the query pipeline's unit tests.
+    pub fn from_text(text: &str) -> Synonyms {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("synonyms.txt");
+        std::fs::write(&path, text).unwrap();
+        Synonyms::load(&[path]).unwrap()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

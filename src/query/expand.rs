@@ -104,18 +104,11 @@ pub fn alternative(term: &str, kind: AltKind, segmenter: &Segmenter) -> Alternat
 mod tests {
     use super::*;
 
-    fn synonyms(text: &str) -> Synonyms {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.txt");
-        std::fs::write(&path, text).unwrap();
-        Synonyms::load(&[path]).unwrap()
-    }
-
     #[test]
     fn colloquial_term_becomes_one_concept_with_list_terms() {
         let segmenter = Segmenter::new(["电瓶车", "电动自行车"]);
         let vocabulary = Vocabulary::from_words(&["电动自行车", "充电", "楼道"], &[]);
-        let synonyms = synonyms("电瓶车 => 电动自行车\n");
+        let synonyms = Synonyms::from_text("电瓶车 => 电动自行车\n");
         let (normalized, words) = segmenter.words("楼道里给电瓶车充电");
         let concepts = expand(&normalized, &words, &synonyms, &vocabulary, &segmenter);
         let labels: Vec<&str> = concepts.iter().map(|c| c.label.as_str()).collect();

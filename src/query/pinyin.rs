@@ -154,13 +154,6 @@ mod tests {
         }
     }
 
-    fn synonyms(text: &str) -> Synonyms {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.txt");
-        std::fs::write(&path, text).unwrap();
-        Synonyms::load(&[path]).unwrap()
-    }
-
     #[test]
     fn pinyin_letters_become_the_words_they_spell() {
         let segmenter = Segmenter::new([]);
@@ -181,7 +174,7 @@ mod tests {
     fn pinyin_of_a_colloquial_term_reaches_its_list_terms() {
         let segmenter = Segmenter::new([]);
         let mut vocabulary = Vocabulary::from_words(&["违章建筑"], &[]);
-        let synonyms = synonyms("违建 => 违章建筑\n");
+        let synonyms = Synonyms::from_text("违建 => 违章建筑\n");
         vocabulary = vocabulary.with_extra(&["违建"]);
         let concepts = fallback(vec![concept("weijian")], &vocabulary, &synonyms, &segmenter);
         assert_eq!(concepts[0].alternatives[0].text, "违章建筑");
