@@ -2,6 +2,7 @@
 //! each on its own temporary index built from the repository's corpus, and its refusals.
 
 mod common;
+mod support;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -151,22 +152,8 @@ fn a_malformed_corpus_is_refused_and_the_previous_index_keeps_serving() {
     assert_success(&run(&corpus, &index, &["index"]), "index of the good copy");
     let live = current_generation(&index);
 
-    // Delete item 3 of 二、经济发展: the parser must stop at the row that follows.
-    let list = std::fs::read_dir(corpus.join("lists"))
-        .expect("lists/")
-        .map(|entry| entry.expect("an entry").path())
-        .find(|path| path.extension().is_some_and(|ext| ext == "txt"))
-        .expect("a list document");
-    let text = std::fs::read_to_string(&list).expect("the list document");
-    let mut lines: Vec<&str> = text.split('\n').collect();
-    let heading = lines
-        .iter()
-        .position(|line| line.starts_with("二、经济发展"))
-        .expect("the heading 二、经济发展");
-    let removed = lines.remove(heading + 3);
-    assert!(removed.starts_with("3\t"), "{removed}");
-    std::fs::write(&list, lines.join("\n")).expect("write the broken copy");
-    let at = heading + 4; // the 1-based line now holding item 4
+    // Item 3 of 二、经济发展 deleted: the parser must stop at the row that follows.
+    let (list, at) = support::break_list(&corpus);
 
     let output = run(&corpus, &index, &["index"]);
     assert!(
