@@ -11,34 +11,10 @@ use std::time::{Duration, Instant};
 
 use common::{copy_corpus, corpus_dir};
 use duty_search::search::{Engine, SearchRequest};
+use support::run;
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_duty-search");
-
-/// The binary with `--corpus` and `--index` given, and no configuration from the environment.
-fn command(corpus: &Path, index: &Path) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("DUTY_SEARCH_CORPUS")
-        .env_remove("DUTY_SEARCH_INDEX")
-        .env_remove("DUTY_SEARCH_BIND")
-        .env_remove("DUTY_SEARCH_PORT")
-        .env_remove("DUTY_SEARCH_CORS_ORIGINS")
-        .arg("--corpus")
-        .arg(corpus)
-        .arg("--index")
-        .arg(index);
-    command
-}
-
-/// Runs the binary on `corpus` and `index` with `args` and waits for it.
-fn run(corpus: &Path, index: &Path, args: &[&str]) -> Output {
-    command(corpus, index)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

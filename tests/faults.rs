@@ -11,37 +11,12 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::corpus_dir;
-use support::{break_list, current_generation, generations, lean_corpus_copy, repair, temp_dir};
-
-const BIN: &str = env!("CARGO_BIN_EXE_duty-search");
+use support::{
+    break_list, command, current_generation, generations, lean_corpus_copy, repair, run, temp_dir,
+};
 
 /// The admin token of the servers started here.
 const TOKEN: &str = "faults-test-token-0123456789";
-
-/// The binary on `corpus` and `index`, with no configuration from the environment.
-fn command(corpus: &Path, index: &Path) -> Command {
-    let mut command = Command::new(BIN);
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("DUTY_SEARCH_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env_remove("RUST_LOG")
-        .arg("--corpus")
-        .arg(corpus)
-        .arg("--index")
-        .arg(index);
-    command
-}
-
-fn run(corpus: &Path, index: &Path, args: &[&str]) -> Output {
-    command(corpus, index)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

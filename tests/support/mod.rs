@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own share of these helpers
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
@@ -97,4 +98,30 @@ pub fn generations(index: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// The binary on `corpus` and `index`, with no configuration from the environment.
+pub fn command(corpus: &Path, index: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_duty-search"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("DUTY_SEARCH_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env_remove("RUST_LOG")
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--index")
+        .arg(index);
+    command
+}
+
+/// Runs the binary on `corpus` and `index` with `args` and waits for it.
+pub fn run(corpus: &Path, index: &Path, args: &[&str]) -> Output {
+    command(corpus, index)
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
