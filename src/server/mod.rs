@@ -40,7 +40,7 @@ pub use admin::AdminToken;
 pub use cors::{CorsOrigin, CorsPolicy};
 pub use error::ApiError;
 pub use limits::Limits;
-pub use live::{LiveEngine, ReindexError};
+pub use live::{LiveEngine, ReindexError, INLINE_SEARCH_ITEMS};
 pub use metrics::Metrics;
 pub use query_log::{QueryLog, ZeroHitReport};
 
