@@ -26,7 +26,7 @@ use crate::index::{open_current, BuildInfo, DutySchema};
 use crate::lexicon::Lexicon;
 use crate::query::{QueryAnalyzer, QueryPlan, Vocabulary};
 use compile::{alternative_plan, proximity_queries, term_query};
-use rank::{AltWeight, Candidate, Ranked, Ranker};
+use rank::{AltWeight, Candidate, Ranked, Ranker, WINDOW};
 
 /// The best hit must show at least this much evidence (a literal or lexicon word counts 0.9–1,
 /// a word part 0.4, bigrams 0.3, a single character a third of that) or the engine abstains.
@@ -95,7 +95,7 @@ impl Engine {
         let started = Instant::now();
         let plan = self.analyzer.analyze(&request.query);
         let searcher = self.reader.searcher();
-        let ranked = self.rank(&searcher, &plan, request)?;
+        let ranked = self.rank(&searcher, &plan, request, WINDOW)?;
         let candidates = &ranked.candidates;
         let mut response = SearchResponse {
             query: request.query.clone(),
@@ -112,22 +112,23 @@ impl Engine {
         if confident {
             let floor = candidates[0].score * RELATIVE_CUTOFF;
             let kept: Vec<&Candidate> = candidates.iter().filter(|c| c.score >= floor).collect();
+            let mut counts = vec![[0usize; 3]; ranked.labels.len()];
             for candidate in &kept {
-                *response
-                    .facets
-                    .list
-                    .entry(ranked.labels[candidate.facets[0] as usize].clone())
-                    .or_default() += 1;
-                *response
-                    .facets
-                    .category
-                    .entry(ranked.labels[candidate.facets[1] as usize].clone())
-                    .or_default() += 1;
-                *response
-                    .facets
-                    .town
-                    .entry(ranked.labels[candidate.facets[2] as usize].clone())
-                    .or_default() += 1;
+                for (slot, label) in candidate.facets.iter().enumerate() {
+                    counts[*label as usize][slot] += 1;
+                }
+            }
+            for (label, counts) in ranked.labels.iter().zip(&counts) {
+                let facets = [
+                    &mut response.facets.list,
+                    &mut response.facets.category,
+                    &mut response.facets.town,
+                ];
+                for (facet, count) in facets.into_iter().zip(counts) {
+                    if *count > 0 {
+                        facet.insert(label.clone(), *count);
+                    }
+                }
             }
             let passing: Vec<&&Candidate> = kept.iter().filter(|c| c.passes_filters).collect();
             response.total = passing.len();
@@ -151,12 +152,15 @@ impl Engine {
         Ok(response)
     }
 
-    /// Every candidate of the plan, scored and sorted best first, with its facet labels.
+    /// The candidates of the plan within the relative cutoff (at least the best few, for
+    /// suggestions), scored and sorted best first, with their facet labels.
+    /// `window` is the ranker's [`WINDOW`], a parameter so tests can show it changes nothing.
     fn rank(
         &self,
         searcher: &Searcher,
         plan: &QueryPlan,
         request: &SearchRequest,
+        window: u32,
     ) -> Result<Ranked> {
         let scoring = EnableScoring::enabled_from_searcher(searcher);
         let weight_of =
@@ -213,6 +217,9 @@ impl Engine {
             alternatives,
             proximity,
             filters,
+            relative_cutoff: RELATIVE_CUTOFF,
+            at_least: SUGGESTIONS,
+            window,
         };
         ranker.rank(searcher).map_err(|e| Error::index("index", e))
     }
@@ -282,4 +289,45 @@ fn highlights(highlighter: &Highlighter, item: &Item) -> BTreeMap<String, String
 
 fn round(score: f32) -> f32 {
     (score * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::build;
+
+    /// Scoring a window of documents at a time is an optimisation: one document per window,
+    /// a few, or the whole index at once must give the very same candidates, scores, evidence
+    /// and facets, with and without filters.
+    #[test]
+    fn the_ranking_does_not_depend_on_the_scoring_window() {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let index = tempfile::tempdir().unwrap();
+        build(&corpus, index.path()).unwrap();
+        let engine = Engine::open(&corpus, index.path()).unwrap();
+        let searcher = engine.reader.searcher();
+        let judged = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev-queries.jsonl"),
+        )
+        .unwrap();
+        let mut ranked_some = 0;
+        for line in judged.lines() {
+            let judgment: serde_json::Value = serde_json::from_str(line).unwrap();
+            let mut request = SearchRequest::new(judgment["query"].as_str().unwrap()).unwrap();
+            for list in [None, Some(crate::corpus::ListKind::Coop)] {
+                request.list = list;
+                let plan = engine.analyze(&request.query);
+                let rank = |window| {
+                    let ranked = engine.rank(&searcher, &plan, &request, window).unwrap();
+                    (ranked.candidates, ranked.labels)
+                };
+                let whole = rank(1 << 20);
+                for window in [1, 2, 7, 64, WINDOW] {
+                    assert_eq!(rank(window), whole, "window {window}: {}", request.query);
+                }
+                ranked_some += usize::from(whole.0.len() > 1);
+            }
+        }
+        assert!(ranked_some > 100, "only {ranked_some} rankings compared");
+    }
 }

@@ -12,6 +12,11 @@
 //! A concept's specificity is the inverse document frequency of its matches; since every item
 //! that matches any concept is a candidate, the candidates themselves give those frequencies, and
 //! the final scores are computed once all candidates are collected.
+//!
+//! Items are scored a window of [`WINDOW`] documents at a time, term at a time: each term scorer
+//! walks its postings in the window once, adding into per-document accumulators. The cost
+//! follows the postings, not candidates × terms, which matters on a province-sized index where
+//! a complaint's common words match hundreds of thousands of items through dozens of terms.
 
 use std::collections::HashMap;
 
@@ -53,29 +58,6 @@ struct SegmentAlt {
 }
 
 impl SegmentAlt {
-    /// The alternative's score at `doc`, if every word matches there.
-    fn score(&mut self, doc: DocId) -> Option<f32> {
-        let mut total = 0.0;
-        for fields in &mut self.words {
-            let mut best = 0.0f32;
-            let mut sum = 0.0;
-            let mut matched = false;
-            for (scorer, boost) in fields.iter_mut() {
-                if matches(scorer.as_mut(), doc) {
-                    let score = *boost * scorer.score();
-                    best = best.max(score);
-                    sum += score;
-                    matched = true;
-                }
-            }
-            if !matched {
-                return None;
-            }
-            total += best + FIELD_TIE_BREAKER * (sum - best);
-        }
-        Some(self.constant.unwrap_or(total) * self.multiplier)
-    }
-
     /// The smallest document any of its term scorers is on.
     fn next_doc(&self) -> DocId {
         self.words
@@ -85,19 +67,10 @@ impl SegmentAlt {
             .min()
             .unwrap_or(TERMINATED)
     }
-
-    /// Moves the scorers that are on `doc` past it.
-    fn advance_past(&mut self, doc: DocId) {
-        for (scorer, _) in self.words.iter_mut().flatten() {
-            if scorer.doc() == doc {
-                scorer.advance();
-            }
-        }
-    }
 }
 
 /// A scored candidate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     /// Where the item is.
     pub address: DocAddress,
@@ -117,11 +90,16 @@ pub struct Candidate {
 
 /// The ranking's result: candidates best first, and the facet labels they refer to.
 pub struct Ranked {
-    /// Every candidate, best first.
+    /// The candidates within the ranker's cutoff (and at least its `at_least` best), best
+    /// first.
     pub candidates: Vec<Candidate>,
     /// Distinct list, category and town names.
     pub labels: Vec<String>,
 }
+
+/// Documents scored together. Per-window accumulators take concepts × window pairs of floats,
+/// small enough to stay in cache.
+pub const WINDOW: u32 = 1024;
 
 /// Scores every item that matches the query's alternatives.
 pub struct Ranker {
@@ -129,16 +107,23 @@ pub struct Ranker {
     pub importance: Vec<f32>,
     /// Items in the index, for the concepts' inverse document frequencies.
     pub num_docs: u64,
-    /// Every alternative of every concept.
+    /// Every alternative of every concept; one without words never matches.
     pub alternatives: Vec<AltWeight>,
     /// Proximity bonus weights.
     pub proximity: Vec<Box<dyn Weight>>,
     /// Filters every passing item must match (list, category, department).
     pub filters: Vec<Box<dyn Weight>>,
+    /// Candidates scoring below this share of the best are dropped...
+    pub relative_cutoff: f32,
+    /// ...except the best this many, whatever their score.
+    pub at_least: usize,
+    /// Documents scored at a time ([`WINDOW`]).
+    pub window: u32,
 }
 
 impl Ranker {
-    /// Every candidate, scored and sorted best first.
+    /// The candidates within the cutoff (and at least the best `at_least`), scored and sorted
+    /// best first.
     pub fn rank(&self, searcher: &Searcher) -> tantivy::Result<Ranked> {
         let mut all = Vec::new();
         let mut strengths = Vec::new();
@@ -149,22 +134,13 @@ impl Ranker {
             segment.strengths = std::mem::take(&mut strengths);
             segment.labels = std::mem::take(&mut labels);
             let alive = reader.alive_bitset();
-            loop {
-                let doc = segment
-                    .alternatives
-                    .iter()
-                    .map(SegmentAlt::next_doc)
-                    .min()
-                    .unwrap_or(TERMINATED);
-                if doc == TERMINATED {
-                    break;
-                }
-                if alive.is_none_or(|bits| bits.is_alive(doc)) {
-                    segment.collect(doc);
-                }
-                for alternative in &mut segment.alternatives {
-                    alternative.advance_past(doc);
-                }
+            let mut base = segment.next_doc();
+            while base != TERMINATED {
+                let end = base.saturating_add(segment.window);
+                segment.score_window(base, end);
+                segment
+                    .collect_window(base, end, |doc| alive.is_none_or(|bits| bits.is_alive(doc)));
+                base = segment.next_doc();
             }
             all = segment.output;
             strengths = segment.strengths;
@@ -188,11 +164,19 @@ impl Ranker {
                 .collect::<tantivy::Result<Vec<_>>>()
         };
         let fast = reader.fast_fields();
+        let columns = [fast.str("list")?, fast.str("category")?, fast.str("town")?];
+        let label_of = columns.each_ref().map(|column| {
+            let terms = column.as_ref().map_or(0, |c| c.dictionary().num_terms());
+            vec![UNSEEN; terms + 1]
+        });
+        let window = self.window.min(reader.max_doc()).max(1);
+        let concepts = self.importance.len();
         Ok(SegmentRanker {
             segment_ord,
             alternatives: self
                 .alternatives
                 .iter()
+                .filter(|alt| !alt.words.is_empty())
                 .map(|alt| {
                     let words = alt
                         .words
@@ -215,30 +199,43 @@ impl Ranker {
                 .collect::<tantivy::Result<Vec<_>>>()?,
             proximity: scorers(&self.proximity)?,
             filters: scorers(&self.filters)?,
-            columns: [fast.str("list")?, fast.str("category")?, fast.str("town")?],
-            ordinals: Default::default(),
+            columns,
+            label_of,
             output: Vec::new(),
             strengths: Vec::new(),
             labels: Labels::default(),
-            best: vec![(0.0, 0.0); self.importance.len()],
+            window,
+            concepts,
+            best: vec![(0.0, 0.0); concepts * window as usize],
+            candidate: vec![false; window as usize],
+            word: vec![WordScore::default(); window as usize],
+            alt: vec![AltScore::default(); window as usize],
+            word_docs: Vec::new(),
+            alt_docs: Vec::new(),
         })
     }
 
-    /// Weighs each concept by its specificity among the candidates, applies coverage, sorts.
-    /// `strengths` holds, per candidate in order, the evidence strength of each concept.
+    /// Weighs each concept by its specificity among the candidates, applies coverage, keeps
+    /// those within the cutoff and sorts them. `strengths` holds, per candidate in order, the
+    /// evidence strength of each concept.
     fn finish(&self, mut all: Vec<Candidate>, strengths: &[f32]) -> Vec<Candidate> {
         let concepts = self.importance.len();
         let strengths_of = |i: usize| &strengths[i * concepts..(i + 1) * concepts];
-        let weights: Vec<f32> = (0..concepts)
-            .map(|concept| {
-                let matching = (0..all.len())
-                    .filter(|&i| strengths_of(i)[concept] > 0.0)
-                    .count();
+        let mut matching = vec![0usize; concepts];
+        for i in 0..all.len() {
+            for (count, strength) in matching.iter_mut().zip(strengths_of(i)) {
+                *count += usize::from(*strength > 0.0);
+            }
+        }
+        let weights: Vec<f32> = matching
+            .iter()
+            .zip(&self.importance)
+            .map(|(&matching, importance)| {
                 if matching == 0 {
                     return 0.0;
                 }
                 let specificity = (1.0 + self.num_docs as f32 / matching as f32).ln();
-                self.importance[concept] * specificity
+                importance * specificity
             })
             .collect();
         let total: f32 = weights.iter().sum();
@@ -271,12 +268,41 @@ impl Ranker {
             let coverage = if total > 0.0 { matched / total } else { 0.0 };
             candidate.score = candidate.raw * coverage.powi(COVERAGE_EXPONENT);
         }
-        all.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.address.cmp(&b.address)));
+        let best_first = |a: &Candidate, b: &Candidate| {
+            b.score.total_cmp(&a.score).then(a.address.cmp(&b.address))
+        };
+        let floor = all.iter().map(|c| c.score).fold(0.0f32, f32::max) * self.relative_cutoff;
+        let within = all.iter().filter(|c| c.score >= floor).count();
+        if within >= self.at_least {
+            all.retain(|c| c.score >= floor);
+        } else if all.len() > self.at_least && self.at_least > 0 {
+            all.select_nth_unstable_by(self.at_least - 1, best_first);
+            all.truncate(self.at_least);
+        }
+        all.sort_unstable_by(best_first);
         all
     }
 }
 
-/// The per-segment side of [`Ranker`].
+/// A label slot not looked up yet.
+const UNSEEN: u32 = u32::MAX;
+
+/// One word's score at a document: its best field and the sum of all fields.
+#[derive(Clone, Copy, Default)]
+struct WordScore {
+    matched: bool,
+    best: f32,
+    sum: f32,
+}
+
+/// An alternative's score at a document so far: the words matched and their total.
+#[derive(Clone, Copy, Default)]
+struct AltScore {
+    words: usize,
+    total: f32,
+}
+
+/// The per-segment side of [`Ranker`], with the accumulators of the window being scored.
 struct SegmentRanker {
     segment_ord: SegmentOrdinal,
     alternatives: Vec<SegmentAlt>,
@@ -284,13 +310,27 @@ struct SegmentRanker {
     filters: Vec<Box<dyn Scorer>>,
     /// List, category and town columns.
     columns: [Option<StrColumn>; 3],
-    /// Per column, term ordinal → label index.
-    ordinals: [HashMap<u64, u32>; 3],
+    /// Per column, term ordinal (the last slot: no value) → label index, or [`UNSEEN`].
+    label_of: [Vec<u32>; 3],
     output: Vec<Candidate>,
     strengths: Vec<f32>,
     labels: Labels,
-    /// Per concept, the best (score, evidence) for the current document.
+    /// Documents per window.
+    window: u32,
+    /// Concepts of the query.
+    concepts: usize,
+    /// Per document of the window and concept, the best (score, evidence).
     best: Vec<(f32, f32)>,
+    /// Per document of the window, whether some alternative matched it.
+    candidate: Vec<bool>,
+    /// Per document of the window, the score of the word being summed.
+    word: Vec<WordScore>,
+    /// Per document of the window, the alternative being summed.
+    alt: Vec<AltScore>,
+    /// Window offsets the word being summed matched.
+    word_docs: Vec<usize>,
+    /// Window offsets the alternative being summed matched with its first word.
+    alt_docs: Vec<usize>,
 }
 
 /// Moves `scorer` to `doc` if it can and says whether it matches there.
@@ -321,19 +361,98 @@ impl Labels {
 }
 
 impl SegmentRanker {
-    fn collect(&mut self, doc: DocId) {
-        self.best.iter_mut().for_each(|b| *b = (0.0, 0.0));
+    /// The smallest document any alternative's term scorer is on.
+    fn next_doc(&self) -> DocId {
+        self.alternatives
+            .iter()
+            .map(SegmentAlt::next_doc)
+            .min()
+            .unwrap_or(TERMINATED)
+    }
+
+    /// Scores the documents in `base..end` by every alternative: a word scores its best field
+    /// plus the tie breaker times the others, an alternative the sum of its words when all
+    /// match, a concept its best alternative.
+    fn score_window(&mut self, base: DocId, end: DocId) {
         for alternative in &mut self.alternatives {
-            if let Some(score) = alternative.score(doc) {
-                let best = &mut self.best[alternative.concept];
+            self.alt_docs.clear();
+            for (index, fields) in alternative.words.iter_mut().enumerate() {
+                self.word_docs.clear();
+                for (scorer, boost) in fields.iter_mut() {
+                    while scorer.doc() < end {
+                        let offset = (scorer.doc() - base) as usize;
+                        let score = *boost * scorer.score();
+                        let word = &mut self.word[offset];
+                        if !word.matched {
+                            *word = WordScore {
+                                matched: true,
+                                best: 0.0,
+                                sum: 0.0,
+                            };
+                            self.word_docs.push(offset);
+                        }
+                        word.best = word.best.max(score);
+                        word.sum += score;
+                        scorer.advance();
+                    }
+                }
+                for &offset in &self.word_docs {
+                    let word = std::mem::take(&mut self.word[offset]);
+                    let score = word.best + FIELD_TIE_BREAKER * (word.sum - word.best);
+                    let alt = &mut self.alt[offset];
+                    if index == 0 {
+                        *alt = AltScore {
+                            words: 1,
+                            total: score,
+                        };
+                        self.alt_docs.push(offset);
+                    } else if alt.words == index {
+                        alt.words += 1;
+                        alt.total += score;
+                    }
+                }
+            }
+            let words = alternative.words.len();
+            for &offset in &self.alt_docs {
+                let alt = std::mem::take(&mut self.alt[offset]);
+                if alt.words < words {
+                    continue;
+                }
+                let score = alternative.constant.unwrap_or(alt.total) * alternative.multiplier;
+                let best = &mut self.best[offset * self.concepts + alternative.concept];
                 best.0 = best.0.max(score);
                 best.1 = best.1.max(alternative.kind.evidence());
+                self.candidate[offset] = true;
             }
         }
-        if self.best.iter().all(|(score, _)| *score <= 0.0) {
-            return;
+    }
+
+    /// Collects the window's matched documents that are alive and scored above zero, with
+    /// their proximity bonus, filters and facets, and clears the window's accumulators.
+    fn collect_window(&mut self, base: DocId, end: DocId, alive: impl Fn(DocId) -> bool) {
+        let len = (end - base).min(self.window) as usize;
+        for offset in 0..len {
+            if !std::mem::take(&mut self.candidate[offset]) {
+                continue;
+            }
+            let doc = base + offset as DocId;
+            let range = offset * self.concepts..(offset + 1) * self.concepts;
+            let scored = self.best[range.clone()]
+                .iter()
+                .any(|(score, _)| *score > 0.0);
+            if scored && alive(doc) {
+                self.collect(doc, range.clone());
+            }
+            self.best[range].fill((0.0, 0.0));
         }
-        let mut raw: f32 = self.best.iter().map(|(score, _)| score).sum();
+    }
+
+    /// Adds `doc`, whose concepts' best scores are `self.best[range]`, to the candidates.
+    fn collect(&mut self, doc: DocId, range: std::ops::Range<usize>) {
+        let mut raw: f32 = self.best[range.clone()]
+            .iter()
+            .map(|(score, _)| score)
+            .sum();
         for scorer in &mut self.proximity {
             if matches(scorer.as_mut(), doc) {
                 raw += super::compile::PROXIMITY_WEIGHT * scorer.score();
@@ -356,7 +475,7 @@ impl SegmentRanker {
             raw,
         });
         self.strengths
-            .extend(self.best.iter().map(|(_, strength)| *strength));
+            .extend(self.best[range].iter().map(|(_, strength)| *strength));
     }
 
     /// The label index of `doc`'s value in facet column `slot` (list, category, town).
@@ -364,16 +483,18 @@ impl SegmentRanker {
         let Some(column) = &self.columns[slot] else {
             return self.labels.id(String::new());
         };
-        let ordinal = column.term_ords(doc).next().unwrap_or(u64::MAX);
-        if let Some(&id) = self.ordinals[slot].get(&ordinal) {
-            return id;
+        let ordinal = column.term_ords(doc).next();
+        let known = &mut self.label_of[slot];
+        let index = ordinal.map_or(known.len() - 1, |o| o as usize);
+        if known[index] != UNSEEN {
+            return known[index];
         }
         let mut name = String::new();
-        if ordinal != u64::MAX {
+        if let Some(ordinal) = ordinal {
             let _ = column.ord_to_str(ordinal, &mut name);
         }
         let id = self.labels.id(name);
-        self.ordinals[slot].insert(ordinal, id);
+        known[index] = id;
         id
     }
 }
