@@ -4,13 +4,20 @@
 //! ```sh
 //! cargo run --release --example scale -- 10        # one table row per run
 //! for n in 10 100 1000 4000; do cargo run --release --example scale -- $n; done
+//! cargo run --release --example scale -- 4000 --work target/bench --budget 60
 //! ```
 //!
-//! Prints `| towns | items | build s | index MB | keyword p50/p99 µs | complaint p50/p99 µs | peak RSS MB |`.
-//! Work files go to a temporary directory that is removed at the end.
+//! Prints `| towns | items | build s | index MB | keyword p50/p99 µs | complaint p50/p99 µs | peak RSS MB |`
+//! (`scripts/bench.sh` reads this row). Work files (the corpus, about 75 KB a town, and the
+//! index) go to a temporary directory, under `--work DIR` when given, removed at the end.
+//!
+//! Each judged query runs one unmeasured warm-up round, then up to 20 rounds, fewer when a query
+//! kind's rounds have taken `--budget` seconds (default 60; at least one round): at 4,000 towns
+//! (about 900,000 items) a row then takes a few minutes, most of it the build. The number of
+//! rounds run goes to stderr.
 
-use std::path::Path;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use duty_search::corpus::synthetic::write_towns;
 use duty_search::eval::load_judgments;
@@ -18,16 +25,60 @@ use duty_search::index::build;
 use duty_search::lexicon::Lexicon;
 use duty_search::search::{Engine, SearchRequest};
 
-/// Each judged query is run this many times for the percentiles.
+/// The same allocator as the `duty-search` binary, so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Each judged query is run at most this many times for the percentiles.
 const ROUNDS: usize = 20;
+/// Default time budget of one query kind's rounds, in seconds.
+const BUDGET_SECS: u64 = 60;
+
+struct Options {
+    towns: usize,
+    work: Option<PathBuf>,
+    budget: Duration,
+}
+
+fn parse_args() -> Options {
+    let usage = "usage: scale TOWNS [--work DIR] [--budget SECONDS]";
+    let mut args = std::env::args().skip(1);
+    let towns = args
+        .next()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .expect(usage);
+    let mut options = Options {
+        towns,
+        work: None,
+        budget: Duration::from_secs(BUDGET_SECS),
+    };
+    while let Some(arg) = args.next() {
+        let value = args.next().expect(usage);
+        match arg.as_str() {
+            "--work" => options.work = Some(PathBuf::from(value)),
+            "--budget" => options.budget = Duration::from_secs(value.parse().expect(usage)),
+            _ => panic!("{usage}"),
+        }
+    }
+    options
+}
 
 fn main() {
-    let towns: usize = std::env::args()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .expect("usage: scale TOWNS");
+    let Options {
+        towns,
+        work,
+        budget,
+    } = parse_args();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let work = tempfile::tempdir().expect("a work directory");
+    let work = match &work {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).expect("the work directory is created");
+            tempfile::tempdir_in(dir)
+        }
+        None => tempfile::tempdir(),
+    }
+    .expect("a work directory");
     let corpus = work.path().join("corpus");
     copy_dir(&repo.join("corpus/lexicon"), &corpus.join("lexicon"));
     let source = std::fs::read_to_string(repo.join("corpus/lists/jinxing-town-duty-lists.txt"))
@@ -49,8 +100,8 @@ fn main() {
     let index_mb = dir_size(&index) as f64 / 1e6;
 
     let engine = Engine::open(&corpus, &index).expect("the index opens");
-    let keyword = latencies(&engine, repo, "keyword");
-    let complaint = latencies(&engine, repo, "complaint");
+    let keyword = latencies(&engine, repo, "keyword", budget);
+    let complaint = latencies(&engine, repo, "complaint", budget);
     println!(
         "| {towns} | {} | {build_secs:.1} | {index_mb:.1} | {:.0} / {:.0} | {:.0} / {:.0} | {:.0} |",
         info.items,
@@ -62,8 +113,9 @@ fn main() {
     );
 }
 
-/// p50 and p99 in microseconds of the judged queries of `kind`.
-fn latencies(engine: &Engine, repo: &Path, kind: &str) -> (f64, f64) {
+/// p50 and p99 in microseconds of the judged queries of `kind`, over up to `ROUNDS` rounds
+/// (fewer once `budget` has passed).
+fn latencies(engine: &Engine, repo: &Path, kind: &str, budget: Duration) -> (f64, f64) {
     let mut requests = Vec::new();
     for file in ["dev-queries.jsonl", "holdout-queries.jsonl"] {
         let judgments =
@@ -72,14 +124,26 @@ fn latencies(engine: &Engine, repo: &Path, kind: &str) -> (f64, f64) {
             requests.push(SearchRequest::new(&judgment.query).expect("a valid query"));
         }
     }
-    let mut micros: Vec<f64> = Vec::new();
-    for _ in 0..ROUNDS {
+    // One unmeasured warm-up round: the percentiles are of a warm index, as a server's are.
+    for request in &requests {
+        engine.search(request).expect("the query runs");
+    }
+    let mut micros: Vec<f64> = Vec::with_capacity(requests.len() * ROUNDS);
+    let begun = Instant::now();
+    let mut rounds = 0;
+    while rounds < ROUNDS && (rounds == 0 || begun.elapsed() < budget) {
         for request in &requests {
             let started = Instant::now();
             engine.search(request).expect("the query runs");
             micros.push(started.elapsed().as_secs_f64() * 1e6);
         }
+        rounds += 1;
     }
+    eprintln!(
+        "{kind}: {} queries, {rounds} rounds in {:.1} s",
+        requests.len(),
+        begun.elapsed().as_secs_f64()
+    );
     micros.sort_by(f64::total_cmp);
     let at = |share: f64| micros[((micros.len() - 1) as f64 * share) as usize];
     (at(0.50), at(0.99))
