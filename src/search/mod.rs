@@ -6,15 +6,15 @@ mod highlight;
 mod rank;
 mod request;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, EnableScoring, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument};
+use tantivy::query::{BooleanQuery, EnableScoring, Query};
+use tantivy::schema::Value;
+use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use highlight::{escape, Highlighter};
 pub use request::{Facets, Hit, SearchRequest, SearchResponse, MAX_LIMIT, MAX_QUERY_CHARS};
@@ -167,6 +167,8 @@ impl Engine {
             |query: &dyn Query| query.weight(scoring).map_err(|e| Error::index("index", e));
         let vocabulary = self.analyzer.vocabulary();
         let mut alternatives = Vec::new();
+        let mut terms: Vec<Term> = Vec::new();
+        let mut term_index: HashMap<Term, usize> = HashMap::new();
         for (index, concept) in plan.concepts.iter().enumerate() {
             for alternative in &concept.alternatives {
                 let Some(alt) =
@@ -181,12 +183,16 @@ impl Engine {
                         word.fields
                             .into_iter()
                             .map(|(term, boost)| {
-                                let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
-                                Ok((weight_of(&query)?, boost))
+                                let next = terms.len();
+                                let index = *term_index.entry(term).or_insert_with_key(|term| {
+                                    terms.push(term.clone());
+                                    next
+                                });
+                                (index, boost)
                             })
-                            .collect::<Result<Vec<_>>>()
+                            .collect()
                     })
-                    .collect::<Result<Vec<_>>>()?;
+                    .collect();
                 alternatives.push(AltWeight {
                     concept: alt.concept,
                     kind: alt.kind,
@@ -215,6 +221,7 @@ impl Engine {
             importance: plan.concepts.iter().map(|c| c.importance).collect(),
             num_docs: searcher.num_docs(),
             alternatives,
+            terms,
             proximity,
             filters,
             relative_cutoff: RELATIVE_CUTOFF,

@@ -21,8 +21,13 @@
 use std::collections::HashMap;
 
 use tantivy::columnar::StrColumn;
-use tantivy::query::{Scorer, Weight};
-use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings, TermInfo};
+use tantivy::query::{Bm25Weight, Scorer, Weight};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{
+    DocAddress, DocId, DocSet, Searcher, SegmentOrdinal, SegmentReader, Term, TERMINATED,
+};
 
 use super::compile::FIELD_TIE_BREAKER;
 use crate::query::AltKind;
@@ -44,26 +49,96 @@ pub struct AltWeight {
     pub multiplier: f32,
     /// A fixed score instead of BM25.
     pub constant: Option<f32>,
-    /// Per word that must match, `(term weight, field boost)` per field.
-    pub words: Vec<Vec<(Box<dyn Weight>, f32)>>,
+    /// Per word that must match, `(index in` [`Ranker::terms`]`, field boost)` per field.
+    pub words: Vec<Vec<(usize, f32)>>,
 }
 
-/// [`AltWeight`] with scorers for one segment.
+/// A term's BM25 weight over the whole index and where its postings are in each segment,
+/// found with one dictionary lookup per segment however many alternatives use the term.
+struct TermStats {
+    bm25: Bm25Weight,
+    /// Per segment, `None` when the term is not in it.
+    infos: Vec<Option<TermInfo>>,
+}
+
+impl TermStats {
+    /// Looks every term up in every segment. The weights are BM25's as tantivy's `TermQuery`
+    /// computes them (document frequency and average field length over all segments).
+    fn resolve(searcher: &Searcher, terms: &[Term]) -> tantivy::Result<Vec<TermStats>> {
+        let readers = searcher.segment_readers();
+        let total_docs: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
+        let mut average_length: HashMap<Field, f32> = HashMap::new();
+        terms
+            .iter()
+            .map(|term| {
+                let field = term.field();
+                let mut infos = Vec::with_capacity(readers.len());
+                let mut doc_freq = 0u64;
+                for reader in readers {
+                    let info = reader.inverted_index(field)?.get_term_info(term)?;
+                    doc_freq += info.as_ref().map_or(0, |info| u64::from(info.doc_freq));
+                    infos.push(info);
+                }
+                let average = match average_length.get(&field) {
+                    Some(average) => *average,
+                    None => {
+                        let mut tokens = 0u64;
+                        for reader in readers {
+                            tokens += reader.inverted_index(field)?.total_num_tokens();
+                        }
+                        let average = tokens as f32 / total_docs as f32;
+                        average_length.insert(field, average);
+                        average
+                    }
+                };
+                Ok(TermStats {
+                    bm25: Bm25Weight::for_one_term_without_explain(doc_freq, total_docs, average),
+                    infos,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A term's postings in one segment, scored by BM25 as tantivy's term scorer scores them.
+struct TermPostings {
+    postings: SegmentPostings,
+    lengths: FieldNormReader,
+    bm25: Bm25Weight,
+}
+
+impl TermPostings {
+    fn doc(&self) -> DocId {
+        self.postings.doc()
+    }
+
+    fn advance(&mut self) {
+        self.postings.advance();
+    }
+
+    fn score(&self) -> f32 {
+        let length = self.lengths.fieldnorm_id(self.postings.doc());
+        self.bm25.score(length, self.postings.term_freq())
+    }
+}
+
+/// [`AltWeight`] with postings for one segment; a field whose term is not in the segment has
+/// none.
 struct SegmentAlt {
     concept: usize,
     kind: AltKind,
     multiplier: f32,
     constant: Option<f32>,
-    words: Vec<Vec<(Box<dyn Scorer>, f32)>>,
+    words: Vec<Vec<(TermPostings, f32)>>,
 }
 
 impl SegmentAlt {
-    /// The smallest document any of its term scorers is on.
+    /// The smallest document any of its terms is on.
     fn next_doc(&self) -> DocId {
         self.words
             .iter()
             .flatten()
-            .map(|(scorer, _)| scorer.doc())
+            .map(|(postings, _)| postings.doc())
             .min()
             .unwrap_or(TERMINATED)
     }
@@ -109,6 +184,8 @@ pub struct Ranker {
     pub num_docs: u64,
     /// Every alternative of every concept; one without words never matches.
     pub alternatives: Vec<AltWeight>,
+    /// The distinct terms the alternatives look up.
+    pub terms: Vec<Term>,
     /// Proximity bonus weights.
     pub proximity: Vec<Box<dyn Weight>>,
     /// Filters every passing item must match (list, category, department).
@@ -128,8 +205,9 @@ impl Ranker {
         let mut all = Vec::new();
         let mut strengths = Vec::new();
         let mut labels = Labels::default();
+        let terms = TermStats::resolve(searcher, &self.terms)?;
         for (segment_ord, reader) in searcher.segment_readers().iter().enumerate() {
-            let mut segment = self.for_segment(segment_ord as SegmentOrdinal, reader)?;
+            let mut segment = self.for_segment(segment_ord as SegmentOrdinal, reader, &terms)?;
             segment.output = std::mem::take(&mut all);
             segment.strengths = std::mem::take(&mut strengths);
             segment.labels = std::mem::take(&mut labels);
@@ -156,6 +234,7 @@ impl Ranker {
         &self,
         segment_ord: SegmentOrdinal,
         reader: &SegmentReader,
+        terms: &[TermStats],
     ) -> tantivy::Result<SegmentRanker> {
         let scorers = |weights: &[Box<dyn Weight>]| {
             weights
@@ -182,10 +261,15 @@ impl Ranker {
                         .words
                         .iter()
                         .map(|fields| {
-                            fields
-                                .iter()
-                                .map(|(weight, boost)| Ok((weight.scorer(reader, 1.0)?, *boost)))
-                                .collect::<tantivy::Result<Vec<_>>>()
+                            let mut found = Vec::with_capacity(fields.len());
+                            for &(term, boost) in fields {
+                                if let Some(postings) =
+                                    postings(reader, segment_ord, &self.terms[term], &terms[term])?
+                                {
+                                    found.push((postings, boost));
+                                }
+                            }
+                            Ok(found)
                         })
                         .collect::<tantivy::Result<Vec<_>>>()?;
                     Ok(SegmentAlt {
@@ -284,6 +368,31 @@ impl Ranker {
     }
 }
 
+/// The postings of `term` in the segment `reader`, if it is there.
+fn postings(
+    reader: &SegmentReader,
+    segment_ord: SegmentOrdinal,
+    term: &Term,
+    stats: &TermStats,
+) -> tantivy::Result<Option<TermPostings>> {
+    let Some(info) = &stats.infos[segment_ord as usize] else {
+        return Ok(None);
+    };
+    let field = term.field();
+    let postings = reader
+        .inverted_index(field)?
+        .read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+    let lengths = reader
+        .fieldnorms_readers()
+        .get_field(field)?
+        .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1));
+    Ok(Some(TermPostings {
+        postings,
+        lengths,
+        bm25: stats.bm25.clone(),
+    }))
+}
+
 /// A label slot not looked up yet.
 const UNSEEN: u32 = u32::MAX;
 
@@ -378,10 +487,10 @@ impl SegmentRanker {
             self.alt_docs.clear();
             for (index, fields) in alternative.words.iter_mut().enumerate() {
                 self.word_docs.clear();
-                for (scorer, boost) in fields.iter_mut() {
-                    while scorer.doc() < end {
-                        let offset = (scorer.doc() - base) as usize;
-                        let score = *boost * scorer.score();
+                for (postings, boost) in fields.iter_mut() {
+                    while postings.doc() < end {
+                        let offset = (postings.doc() - base) as usize;
+                        let score = *boost * postings.score();
                         let word = &mut self.word[offset];
                         if !word.matched {
                             *word = WordScore {
@@ -393,7 +502,7 @@ impl SegmentRanker {
                         }
                         word.best = word.best.max(score);
                         word.sum += score;
-                        scorer.advance();
+                        postings.advance();
                     }
                 }
                 for &offset in &self.word_docs {
