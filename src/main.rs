@@ -1,6 +1,6 @@
 //! `duty-search`: the command line, a thin shell over the library.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::io::IsTerminal;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -147,6 +147,15 @@ struct ServeArgs {
         value_parser = positive
     )]
     max_concurrent_requests: usize,
+    /// Longest time a client may take to send a request head (10s, 500ms), or to start its
+    /// next request on a kept-alive connection; slower is disconnected.
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_HEADER_READ_TIMEOUT",
+        default_value = "10s",
+        value_parser = positive_duration
+    )]
+    header_read_timeout: Duration,
 }
 
 /// Parses a whole number of at least 1.
@@ -156,6 +165,15 @@ fn positive(text: &str) -> Result<usize, String> {
         _ => Err(format!(
             "expected a whole number of at least 1, got {text:?}"
         )),
+    }
+}
+
+/// Parses a duration (10s, 500ms) longer than zero.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text.trim()) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        Ok(_) => Err("expected a duration longer than zero".to_string()),
+        Err(error) => Err(format!("expected a duration such as 10s or 500ms: {error}")),
     }
 }
 
@@ -241,6 +259,7 @@ fn run(cli: Cli) -> Outcome {
                     max_body_bytes: args.max_body_bytes,
                     request_timeout: args.request_timeout,
                     max_concurrent_requests: args.max_concurrent_requests,
+                    header_read_timeout: args.header_read_timeout,
                 },
                 admin_token,
                 query_log,
@@ -423,6 +442,7 @@ async fn serve(state: AppState, bind: IpAddr, port: u16) -> Outcome {
         max_body_bytes = limits.max_body_bytes,
         request_timeout = %humantime::format_duration(limits.request_timeout),
         max_concurrent_requests = limits.max_concurrent_requests,
+        header_read_timeout = %humantime::format_duration(limits.header_read_timeout),
         "serving; search page at http://{address}/"
     );
     let (stopping, stopped) = tokio::sync::watch::channel(false);
@@ -430,15 +450,14 @@ async fn serve(state: AppState, bind: IpAddr, port: u16) -> Outcome {
         stop.await;
         let _ = stopping.send(true);
     });
-    let server = axum::serve(listener, app(state))
-        .with_graceful_shutdown(signalled(stopped.clone()))
-        .into_future();
+    let server =
+        duty_search::server::serve(listener, app(state), limits, signalled(stopped.clone()));
     let grace = async {
         signalled(stopped).await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;
     };
     tokio::select! {
-        served = server => served.map_err(|e| Error::io(address.to_string(), e))?,
+        () = server => {}
         () = grace => tracing::warn!(
             "requests still in flight {} after the signal; stopping anyway",
             humantime::format_duration(SHUTDOWN_GRACE)

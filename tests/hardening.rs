@@ -1,7 +1,9 @@
 //! The service under hostile input, limits and live reindexing, through the router in-process
-//! (`tower::ServiceExt::oneshot`) and, for what only a socket can carry, a real server: every
-//! endpoint fuzzed with a bounded budget, each request limit with its status and JSON body, the
-//! admin token, reindexing while queries run, metrics, logs and the query log.
+//! (`tower::ServiceExt::oneshot`) and, for what only a socket can carry, the real server of
+//! `server::serve` on loopback: every endpoint fuzzed with a bounded budget, each request limit
+//! with its status and JSON body (heads too large for the HTTP layer and slow heads included),
+//! keep-alive and graceful stop, the admin token, reindexing while queries run, metrics, logs
+//! and the query log.
 
 mod common;
 mod support;
@@ -393,42 +395,391 @@ proptest! {
     }
 }
 
-/// A request target of a megabyte never reaches the router (the `http` crate stops at 64 KiB):
-/// over a socket, the HTTP layer refuses it with a 4xx, and the server goes on answering.
-#[tokio::test]
-async fn a_megabyte_request_target_is_refused_over_a_socket() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a local port");
-    let address = listener.local_addr().expect("an address");
-    let router = app(AppState::new(common::engine()));
-    tokio::spawn(async move { axum::serve(listener, router).await.expect("serving") });
-    let client = reqwest::Client::new();
-    for size in [40_000, 200_000, 1 << 20] {
-        let started = Instant::now();
-        let url = format!(
-            "http://{address}/api/search?q={}",
-            "%E7%87%83".repeat(size / 9)
-        );
-        let response = client.get(&url).send().await;
-        // A server may also close the connection on a head this large.
-        if let Ok(response) = response {
-            let status = response.status().as_u16();
-            assert!((400..500).contains(&status), "{size} bytes: {status}");
-            if size < 65_000 {
-                assert_eq!(status, 414, "{size} bytes");
-                let body: Value = response.json().await.expect("a JSON error");
-                assert!(body["error"].as_str().unwrap().contains("bytes long"));
+// ---------------------------------------------------------------------------------------------
+// Over a socket: the HTTP server of `serve`
+
+/// A server of `router` on a loopback port, stopped when dropped.
+struct Served {
+    address: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Served {
+    async fn start(router: Router, limits: Limits) -> Served {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a local port");
+        let address = listener.local_addr().expect("an address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(duty_search::server::serve(
+            listener,
+            router,
+            limits,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        Served {
+            address,
+            stop: Some(stop),
+            server,
+        }
+    }
+
+    /// The service on the shared index, with `limits`.
+    async fn app(limits: Limits) -> Served {
+        let state = AppState {
+            limits,
+            ..AppState::new(common::engine())
+        };
+        Served::start(app(state), limits).await
+    }
+
+    async fn connect(&self) -> Client {
+        let stream = tokio::net::TcpStream::connect(self.address)
+            .await
+            .expect("a connection");
+        Client {
+            stream,
+            read: Vec::new(),
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// One connection to a server, spoken to in raw HTTP/1.1.
+struct Client {
+    stream: tokio::net::TcpStream,
+    /// Read and not yet taken as an answer.
+    read: Vec<u8>,
+}
+
+impl Client {
+    /// Writes `bytes`, which the server must take.
+    async fn send(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        self.stream
+            .write_all(bytes)
+            .await
+            .expect("the server reads");
+    }
+
+    /// Reads more; false at the end of the stream (or a reset).
+    async fn read_more(&mut self) -> bool {
+        use tokio::io::AsyncReadExt;
+        let mut chunk = [0; 4096];
+        match self.stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => false,
+            Ok(read) => {
+                self.read.extend_from_slice(&chunk[..read]);
+                true
             }
         }
-        assert!(started.elapsed() < Duration::from_secs(1), "{size} bytes");
     }
-    let health = client
-        .get(format!("http://{address}/healthz"))
-        .send()
+
+    /// Reads the next answer (its body by Content-Length), or `None` when the server closed the
+    /// connection first.
+    async fn answer(&mut self) -> Option<Answer> {
+        let started = Instant::now();
+        let head_end = loop {
+            if let Some(at) = self.read.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+            if !self.read_more().await {
+                let cut = String::from_utf8_lossy(&self.read);
+                assert!(self.read.is_empty(), "cut off: {cut:.200}");
+                return None;
+            }
+        };
+        let mut fields = [httparse::EMPTY_HEADER; 32];
+        let mut response = httparse::Response::new(&mut fields);
+        response
+            .parse(&self.read[..head_end])
+            .expect("an HTTP answer");
+        let status = StatusCode::from_u16(response.code.expect("a status")).expect("a status");
+        let mut headers = HeaderMap::new();
+        for field in response.headers.iter() {
+            headers.append(
+                axum::http::HeaderName::from_bytes(field.name.as_bytes()).unwrap(),
+                axum::http::HeaderValue::from_bytes(field.value).unwrap(),
+            );
+        }
+        let length: usize = headers
+            .get("content-length")
+            .map_or(0, |v| v.to_str().unwrap().parse().unwrap());
+        while self.read.len() < head_end + length {
+            assert!(self.read_more().await, "a body cut off");
+        }
+        let body = self.read[head_end..head_end + length].to_vec();
+        self.read.drain(..head_end + length);
+        Some(Answer {
+            status,
+            headers,
+            body,
+            took: started.elapsed(),
+        })
+    }
+
+    /// Whether the server closed the connection: the end of the stream (or a reset) comes
+    /// within two seconds, with nothing before it.
+    async fn closed(&mut self) -> bool {
+        let more = tokio::time::timeout(Duration::from_secs(2), self.read_more()).await;
+        matches!(more, Ok(false)) && self.read.is_empty()
+    }
+}
+
+/// A GET of `target` with a Host field.
+fn get_head(target: &str) -> String {
+    format!("GET {target} HTTP/1.1\r\nhost: localhost\r\n\r\n")
+}
+
+/// Asserts the JSON error the HTTP layer answers with `status` on a connection it closes, and
+/// returns its message.
+fn refusal(answer: &Answer, status: StatusCode) -> String {
+    let message = answer.error(status);
+    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(answer.header("connection"), Some("close"));
+    message
+}
+
+/// A request target too long for the router gets the router's 414; one too long for hyper
+/// (over 64 KiB, up to a megabyte) the same JSON 414, from the HTTP layer, on a connection then
+/// closed; and the server goes on answering.
+#[tokio::test]
+async fn a_megabyte_request_target_is_refused_over_a_socket() {
+    let served = Served::app(Limits::default()).await;
+    let longest = duty_search::server::MAX_TARGET_BYTES;
+    for size in [40_000, longest, longest + 1, 200_000, 1 << 20] {
+        let started = Instant::now();
+        let prefix = "/api/search?q=";
+        let target = format!("{prefix}{}", "a".repeat(size - prefix.len()));
+        let mut client = served.connect().await;
+        client.send(get_head(&target).as_bytes()).await;
+        let answer = client.answer().await.expect("an answer");
+        assert!(answer.took < Duration::from_secs(1), "{size} bytes");
+        let message = answer.error(StatusCode::URI_TOO_LONG);
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+        if size <= longest {
+            // The router's own answer, on a connection kept alive.
+            let expected = format!("the request target is {size} bytes long; at most 16384");
+            assert!(message.starts_with(&expected), "{size} bytes: {message}");
+            assert!(answer.header("x-request-id").is_some());
+            client.send(get_head("/healthz").as_bytes()).await;
+            assert_eq!(
+                client.answer().await.expect("an answer").status,
+                StatusCode::OK
+            );
+        } else {
+            assert_eq!(
+                message, "the request target is over 65534 bytes long; at most 16384 are allowed",
+                "{size} bytes"
+            );
+            refusal(&answer, StatusCode::URI_TOO_LONG);
+            assert!(
+                client.closed().await,
+                "{size} bytes: the connection stays open"
+            );
+        }
+        assert!(started.elapsed() < Duration::from_secs(2), "{size} bytes");
+    }
+    let health = reqwest::get(format!("http://{}/healthz", served.address))
         .await
         .expect("still answering");
     assert_eq!(health.status().as_u16(), 200);
+}
+
+/// A head with more header fields than hyper takes, or more bytes than the server holds, gets a
+/// JSON 431 and the connection closed.
+#[tokio::test]
+async fn oversized_headers_get_a_json_431() {
+    let served = Served::app(Limits::default()).await;
+    let many: String = (0..=duty_search::server::MAX_HEADER_FIELDS)
+        .map(|i| format!("x-field-{i}: {i}\r\n"))
+        .collect();
+    let large = format!("cookie: {}\r\n", "c".repeat(8000)).repeat(20);
+    for (fields, what) in [
+        (many, "more than 100 header fields"),
+        (large, "is over 131072 bytes"),
+    ] {
+        let mut client = served.connect().await;
+        let head = format!("GET /healthz HTTP/1.1\r\nhost: localhost\r\n{fields}\r\n");
+        client.send(head.as_bytes()).await;
+        let answer = client.answer().await.expect("an answer");
+        let message = refusal(&answer, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+        assert!(message.contains(what), "{message}");
+        assert!(client.closed().await, "{what}: the connection stays open");
+    }
+    // The most fields hyper takes are fine.
+    let most: String = (1..duty_search::server::MAX_HEADER_FIELDS)
+        .map(|i| format!("x-field-{i}: {i}\r\n"))
+        .collect();
+    let mut client = served.connect().await;
+    let head = format!("GET /healthz HTTP/1.1\r\nhost: localhost\r\n{most}\r\n");
+    client.send(head.as_bytes()).await;
+    let answer = client.answer().await.expect("an answer");
+    assert_eq!(answer.status, StatusCode::OK);
+}
+
+/// A client that sends its head a few bytes at a time, or nothing at all, is disconnected once
+/// the header read timeout has passed; one that sends its heads in time is answered.
+#[tokio::test]
+async fn a_slow_header_client_is_disconnected_after_the_timeout() {
+    let timeout = Duration::from_millis(600);
+    let served = Served::app(Limits {
+        header_read_timeout: timeout,
+        ..Limits::default()
+    })
+    .await;
+    let mut slow = served.connect().await;
+    let mut silent = served.connect().await;
+    let started = Instant::now();
+    slow.send(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n")
+        .await;
+    // A field every 50 ms, until the server closes the connection.
+    let dribbled = async {
+        use tokio::io::AsyncWriteExt;
+        for i in 0.. {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let field = format!("x-slow-{i}: {i}\r\n");
+            if slow.stream.write_all(field.as_bytes()).await.is_err() {
+                return;
+            }
+            if slow
+                .stream
+                .try_read(&mut [0; 1])
+                .is_ok_and(|read| read == 0)
+            {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(3), dribbled)
+        .await
+        .expect("the slow client is disconnected");
+    let took = started.elapsed();
+    assert!(
+        took >= timeout && took < timeout * 3,
+        "disconnected after {took:?}"
+    );
+    assert!(slow.read.is_empty(), "the slow client got an answer");
+    assert!(silent.closed().await, "an idle connection stays open");
+    assert!(started.elapsed() < timeout * 3, "{:?}", started.elapsed());
+
+    // Heads sent in time are answered, on a connection kept alive.
+    let mut prompt = served.connect().await;
+    for _ in 0..3 {
+        tokio::time::sleep(timeout / 2).await;
+        prompt.send(get_head("/healthz").as_bytes()).await;
+        let answer = prompt.answer().await.expect("an answer");
+        assert_eq!(answer.status, StatusCode::OK);
+    }
+}
+
+/// One connection carries request after request, a request with a body among them, then a
+/// refused head; requests sent together (pipelined) are answered in order before the refusal.
+#[tokio::test]
+async fn keep_alive_carries_requests_with_bodies_until_a_refused_head() {
+    let served = Served::app(Limits::default()).await;
+    let mut client = served.connect().await;
+    let search = "/api/search?q=%E7%87%83%E6%B0%94";
+    client.send(get_head("/healthz").as_bytes()).await;
+    assert_eq!(
+        client.answer().await.expect("an answer").status,
+        StatusCode::OK
+    );
+    // The router refuses the reindex without reading its body (which looks like a head): the
+    // body is skipped.
+    let post =
+        "POST /admin/reindex HTTP/1.1\r\nhost: localhost\r\ncontent-length: 11\r\n\r\nGET /x HTTP";
+    client.send(post.as_bytes()).await;
+    client
+        .answer()
+        .await
+        .expect("an answer")
+        .error(StatusCode::FORBIDDEN);
+    client.send(get_head(search).as_bytes()).await;
+    let answer = client.answer().await.expect("an answer");
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json()["total"], 3);
+
+    // Three at once: two answered, then the refusal, then the end.
+    let long = format!("/api/search?q={}", "a".repeat(70_000));
+    let together = format!(
+        "{}{}{}",
+        get_head("/healthz"),
+        get_head(search),
+        get_head(&long)
+    );
+    client.send(together.as_bytes()).await;
+    assert_eq!(
+        client.answer().await.expect("an answer").status,
+        StatusCode::OK
+    );
+    let answer = client.answer().await.expect("an answer");
+    assert_eq!(answer.json()["total"], 3);
+    let answer = client.answer().await.expect("the refusal");
+    refusal(&answer, StatusCode::URI_TOO_LONG);
+    assert!(client.closed().await, "the connection stays open");
+
+    // A chunked body is left to hyper, and the connection goes on.
+    let mut client = served.connect().await;
+    let chunked = "POST /admin/reindex HTTP/1.1\r\nhost: localhost\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+    client.send(chunked.as_bytes()).await;
+    client
+        .answer()
+        .await
+        .expect("an answer")
+        .error(StatusCode::FORBIDDEN);
+    client.send(get_head("/healthz").as_bytes()).await;
+    assert_eq!(
+        client.answer().await.expect("an answer").status,
+        StatusCode::OK
+    );
+}
+
+/// Once told to stop, the server accepts no connection, answers the request in flight (saying
+/// `connection: close`), closes idle connections, then returns.
+#[tokio::test]
+async fn stopping_lets_the_request_in_flight_finish() {
+    let router = Router::new().route(
+        "/slow",
+        axum::routing::get(|| async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            "done"
+        }),
+    );
+    let mut served = Served::start(router, Limits::default()).await;
+    let mut client = served.connect().await;
+    let mut idle = served.connect().await;
+    client.send(get_head("/slow").as_bytes()).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    served
+        .stop
+        .take()
+        .expect("running")
+        .send(())
+        .expect("a server");
+    let answer = client.answer().await.expect("the answer in flight");
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body, b"done");
+    assert_eq!(answer.header("connection"), Some("close"));
+    assert!(client.closed().await);
+    assert!(idle.closed().await, "an idle connection stays open");
+    tokio::time::timeout(Duration::from_secs(2), &mut served.server)
+        .await
+        .expect("the server returns")
+        .expect("the server task");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(tokio::net::TcpStream::connect(served.address)
+        .await
+        .is_err());
 }
 
 // ---------------------------------------------------------------------------------------------

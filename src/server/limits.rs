@@ -1,7 +1,9 @@
 //! Bounds on what one request may ask, each refused with its own status and a JSON error: a
 //! request target longer than `max_uri_bytes` (414), a body larger than `max_body_bytes` (413),
 //! a request not answered within `request_timeout` (503), and a request arriving while
-//! `max_concurrent_requests` are being answered (503 at once, rather than a queue).
+//! `max_concurrent_requests` are being answered (503 at once, rather than a queue). A client
+//! taking longer than `header_read_timeout` to send a request head is disconnected by the
+//! server of [`super::serve`].
 
 use std::time::Duration;
 
@@ -28,6 +30,11 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Most requests answered at once; one more gets 503 at once.
     pub max_concurrent_requests: usize,
+    /// Longest time a client may take to send a request head (request line and header
+    /// fields), counted from the connection's start or the end of the previous answer; slower
+    /// is disconnected, so a client dribbling its head (slowloris) or a kept-alive connection
+    /// left idle does not hold a connection. Must not be zero.
+    pub header_read_timeout: Duration,
 }
 
 impl Limits {
@@ -39,6 +46,8 @@ impl Limits {
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
     /// 128 requests at once.
     pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 128;
+    /// 10 seconds to send a request head; a browser sends one in a single packet.
+    pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 }
 
 impl Default for Limits {
@@ -48,6 +57,7 @@ impl Default for Limits {
             max_body_bytes: Limits::DEFAULT_MAX_BODY_BYTES,
             request_timeout: Limits::DEFAULT_REQUEST_TIMEOUT,
             max_concurrent_requests: Limits::DEFAULT_MAX_CONCURRENT_REQUESTS,
+            header_read_timeout: Limits::DEFAULT_HEADER_READ_TIMEOUT,
         }
     }
 }

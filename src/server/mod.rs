@@ -3,12 +3,15 @@
 //! library and map its one error type to a JSON error. Every answer says
 //! `X-Content-Type-Options: nosniff` and carries an `X-Request-Id`; browsers on other sites may
 //! call the API only from the origins of the state's [`CorsPolicy`]. Every request is held to
-//! the state's [`Limits`], logged and counted in the [`Metrics`].
+//! the state's [`Limits`], logged and counted in the [`Metrics`]. [`serve`] serves the router
+//! on a TCP listener, answering itself (with a JSON error, but no request id) the request
+//! heads too large for the HTTP layer to pass on.
 
 mod admin;
 mod cors;
 mod error;
 mod limits;
+mod listen;
 mod live;
 mod metrics;
 mod observe;
@@ -40,6 +43,9 @@ pub use admin::AdminToken;
 pub use cors::{CorsOrigin, CorsPolicy};
 pub use error::ApiError;
 pub use limits::Limits;
+/// The HTTP server: the router on a TCP listener, with a time limit on request heads, JSON
+/// errors for the heads hyper would refuse with an empty body, and graceful shutdown.
+pub use listen::{serve, MAX_HEADER_FIELDS, MAX_HEAD_BYTES, MAX_TARGET_BYTES};
 pub use live::{LiveEngine, ReindexError, INLINE_SEARCH_ITEMS};
 pub use metrics::Metrics;
 pub use query_log::{QueryLog, ZeroHitReport};
