@@ -829,13 +829,15 @@ async fn each_limit_is_answered_with_its_status_and_a_json_error() {
         assert!(message.contains("1024"), "{message}");
     }
 
-    // A request not answered in time: a search with no time at all.
+    // A request not answered in time: a search with no time at all. The real corpus is small
+    // enough to be searched inline, where nothing can interrupt a search; a large index is
+    // searched on a blocking thread, as every search is here.
     let hurried = app(AppState {
         limits: Limits {
             request_timeout: Duration::ZERO,
             ..Limits::default()
         },
-        ..AppState::new(common::engine())
+        ..AppState::new(LiveEngine::from(common::engine()).search_inline_up_to(0))
     });
     let complaint = "楼道里有人给电动车飞线充电，物业也不管，太危险了".repeat(10);
     let message = get(&hurried, &search_uri(&complaint))

@@ -27,6 +27,8 @@ pub struct LiveEngine {
     /// Searches running at once: one per core. A search is CPU work; more threads than cores
     /// would only contend, and each thread costs memory.
     searching: Arc<Semaphore>,
+    /// Indexes of at most this many items are searched on the async worker itself.
+    inline_items: u64,
 }
 
 /// The directories a reindex reads and writes; one reindex runs at a time.
@@ -44,7 +46,17 @@ impl LiveEngine {
             current: Arc::new(RwLock::new(engine)),
             source: None,
             searching: Arc::new(Semaphore::new(cores)),
+            inline_items: INLINE_SEARCH_ITEMS,
         }
+    }
+
+    /// Searches indexes of at most `items` items on the async worker (the default is
+    /// [`INLINE_SEARCH_ITEMS`]). An inline search cannot be interrupted, so the request timeout
+    /// only applies to it before it starts; 0 sends every search to a blocking thread, where
+    /// the timeout answers even while the search runs.
+    pub fn search_inline_up_to(mut self, items: u64) -> LiveEngine {
+        self.inline_items = items;
+        self
     }
 
     /// `engine`, opened on `index_dir`, which a reindex rebuilds from `corpus_dir`.
@@ -68,7 +80,8 @@ impl LiveEngine {
     /// core is searching. On an index of up to [`INLINE_SEARCH_ITEMS`] items a search takes
     /// tens of microseconds and runs right on the async worker: handing it to a blocking thread
     /// would cost more than the search (and halved the throughput under load). A larger index
-    /// is searched on a blocking thread, so that the workers stay free and a timeout can answer.
+    /// is searched on a blocking thread, so that the workers stay free and a timeout can answer
+    /// (see [`LiveEngine::search_inline_up_to`]).
     pub async fn search(&self, request: SearchRequest) -> Result<SearchResponse, Error> {
         let _turn = self
             .searching
@@ -76,7 +89,7 @@ impl LiveEngine {
             .await
             .map_err(|_| Error::index("search", "the search queue is closed"))?;
         let engine = self.current();
-        if engine.num_items() <= INLINE_SEARCH_ITEMS {
+        if engine.num_items() <= self.inline_items {
             return std::panic::catch_unwind(AssertUnwindSafe(|| engine.search(&request)))
                 .map_err(|_| Error::index("search", "the search panicked"))?;
         }
