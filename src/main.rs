@@ -14,7 +14,7 @@ use duty_search::eval::{evaluate, load_judgments};
 use duty_search::index::{build, is_stale};
 use duty_search::search::{Engine, SearchRequest};
 use duty_search::server::{
-    app, AdminToken, AppState, CorsPolicy, Limits, LiveEngine, QueryLog, ZeroHitReport,
+    AdminToken, AppState, CorsPolicy, Limits, LiveEngine, QueryLog, ZeroHitReport,
 };
 
 /// The allocator of the binary: a search makes many small short-lived allocations on both
@@ -442,8 +442,7 @@ async fn serve(state: AppState, bind: IpAddr, port: u16) -> Outcome {
         stop.await;
         let _ = stopping.send(true);
     });
-    let server =
-        duty_search::server::serve(listener, app(state), limits, signalled(stopped.clone()));
+    let server = duty_search::server::serve(listener, state, signalled(stopped.clone()));
     let grace = async {
         signalled(stopped).await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;

@@ -1,9 +1,10 @@
 //! The service under hostile input, limits and live reindexing, through the router in-process
 //! (`tower::ServiceExt::oneshot`) and, for what only a socket can carry, the real server of
 //! `server::serve` on loopback: every endpoint fuzzed with a bounded budget, each request limit
-//! with its status and JSON body (heads too large for the HTTP layer and slow heads included),
-//! keep-alive and graceful stop, the admin token, reindexing while queries run, metrics, logs
-//! and the query log.
+//! with its status and JSON body (heads too large for the HTTP layer and slow heads included,
+//! with their request ids and metrics), keep-alive, the admin token, reindexing while queries
+//! run, metrics, logs and the query log. (Stopping the server is tested in `server::listen`,
+//! with a route of the test's own.)
 
 mod common;
 mod support;
@@ -398,42 +399,29 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // Over a socket: the HTTP server of `serve`
 
-/// A server of `router` on a loopback port, stopped when dropped.
+/// A server of the service on a loopback port, stopped when dropped.
 struct Served {
     address: std::net::SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl Served {
-    async fn start(router: Router, limits: Limits) -> Served {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a local port");
-        let address = listener.local_addr().expect("an address");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(duty_search::server::serve(
-            listener,
-            router,
-            limits,
-            async move {
-                let _ = stopped.await;
-            },
-        ));
-        Served {
-            address,
-            stop: Some(stop),
-            server,
-        }
-    }
-
-    /// The service on the shared index, with `limits`.
+    /// The service on the shared index, with `limits` and fresh metrics.
     async fn app(limits: Limits) -> Served {
         let state = AppState {
             limits,
             ..AppState::new(common::engine())
         };
-        Served::start(app(state), limits).await
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a local port");
+        let address = listener.local_addr().expect("an address");
+        let server = tokio::spawn(duty_search::server::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        Served { address, server }
     }
 
     async fn connect(&self) -> Client {
@@ -539,12 +527,18 @@ fn get_head(target: &str) -> String {
     format!("GET {target} HTTP/1.1\r\nhost: localhost\r\n\r\n")
 }
 
-/// Asserts the JSON error the HTTP layer answers with `status` on a connection it closes, and
-/// returns its message.
+/// Asserts the JSON error the HTTP layer answers with `status` on a connection it closes, with
+/// a request id, and returns its message.
 fn refusal(answer: &Answer, status: StatusCode) -> String {
     let message = answer.error(status);
     assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(answer.header("connection"), Some("close"));
+    assert!(
+        answer
+            .header("x-request-id")
+            .is_some_and(|id| !id.is_empty()),
+        "{status}: no request id"
+    );
     message
 }
 
@@ -743,43 +737,84 @@ async fn keep_alive_carries_requests_with_bodies_until_a_refused_head() {
     );
 }
 
-/// Once told to stop, the server accepts no connection, answers the request in flight (saying
-/// `connection: close`), closes idle connections, then returns.
+/// The heads the HTTP layer refuses are observed as the router's requests are: each answer
+/// carries a request id of its own, and `GET /metrics` counts them under the route label
+/// `refused`, with their latency from the first bytes of the head.
 #[tokio::test]
-async fn stopping_lets_the_request_in_flight_finish() {
-    let router = Router::new().route(
-        "/slow",
-        axum::routing::get(|| async {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            "done"
-        }),
-    );
-    let mut served = Served::start(router, Limits::default()).await;
+async fn refused_heads_carry_request_ids_and_are_counted_in_the_metrics() {
+    let served = Served::app(Limits::default()).await;
+    let mut ids = Vec::new();
+    // Two heads with a target too long, each sent in two parts `pause` apart.
+    let head = get_head(&format!("/api/search?q={}", "a".repeat(70_000)));
+    let pause = Duration::from_millis(300);
+    for _ in 0..2 {
+        let mut client = served.connect().await;
+        client.send(&head.as_bytes()[..1000]).await;
+        tokio::time::sleep(pause).await;
+        client.send(&head.as_bytes()[1000..]).await;
+        let answer = client.answer().await.expect("an answer");
+        refusal(&answer, StatusCode::URI_TOO_LONG);
+        ids.push(answer.header("x-request-id").expect("an id").to_string());
+    }
+    // A head with too many fields, sent at once.
+    let many: String = (0..=duty_search::server::MAX_HEADER_FIELDS)
+        .map(|i| format!("x-field-{i}: {i}\r\n"))
+        .collect();
     let mut client = served.connect().await;
-    let mut idle = served.connect().await;
-    client.send(get_head("/slow").as_bytes()).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let started = Instant::now();
-    served
-        .stop
-        .take()
-        .expect("running")
-        .send(())
-        .expect("a server");
-    let answer = client.answer().await.expect("the answer in flight");
-    assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(answer.body, b"done");
-    assert_eq!(answer.header("connection"), Some("close"));
-    assert!(client.closed().await);
-    assert!(idle.closed().await, "an idle connection stays open");
-    tokio::time::timeout(Duration::from_secs(2), &mut served.server)
+    client
+        .send(format!("GET /healthz HTTP/1.1\r\nhost: localhost\r\n{many}\r\n").as_bytes())
+        .await;
+    let answer = client.answer().await.expect("an answer");
+    refusal(&answer, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    ids.push(answer.header("x-request-id").expect("an id").to_string());
+    let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), 3, "{ids:?}");
+
+    let answer = reqwest::get(format!("http://{}/metrics", served.address))
         .await
-        .expect("the server returns")
-        .expect("the server task");
-    assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(tokio::net::TcpStream::connect(served.address)
-        .await
-        .is_err());
+        .expect("an answer");
+    assert_eq!(answer.status().as_u16(), 200);
+    let text = answer.text().await.expect("the metrics");
+    let samples = samples(&text);
+    let get = |series: &str| {
+        *samples
+            .get(series)
+            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+    };
+    let (uri, fields) = (
+        "route=\"refused\",status=\"414\"",
+        "route=\"refused\",status=\"431\"",
+    );
+    assert_eq!(
+        get(&format!("duty_search_http_requests_total{{{uri}}}")),
+        2.0
+    );
+    assert_eq!(
+        get(&format!("duty_search_http_requests_total{{{fields}}}")),
+        1.0
+    );
+    let histogram = |labels: &str, part: &str| {
+        get(&format!(
+            "duty_search_http_request_duration_seconds_{part}{{{labels}}}"
+        ))
+    };
+    assert_eq!(histogram(uri, "count"), 2.0);
+    assert_eq!(histogram(fields, "count"), 1.0);
+    // Each 414 took the pause at least; the 431 came at once.
+    let bucket =
+        |labels: &str, bound: &str| histogram(&format!("{labels},le=\"{bound}\""), "bucket");
+    assert!(histogram(uri, "sum") >= 2.0 * pause.as_secs_f64(), "{text}");
+    assert_eq!(bucket(uri, "0.25"), 0.0, "{text}");
+    assert_eq!(bucket(uri, "+Inf"), 2.0, "{text}");
+    assert_eq!(bucket(fields, "0.25"), 1.0, "{text}");
+    // Nothing refused is taken for a request the router answered.
+    assert!(
+        !samples
+            .keys()
+            .any(|series| series.contains("route=\"unmatched\"")
+                || series.contains("route=\"/api/search\"")),
+        "{text}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,9 +14,12 @@
 //! chunked body, a head hyper will refuse as malformed) it steps aside for the rest of the
 //! connection, and hyper answers as before.
 //!
-//! These refusals never reach the router: they are logged (at info level) but carry no
-//! `X-Request-Id` and are not counted in the metrics. The connection is then closed, once the
-//! client has had time to read the answer.
+//! These refusals never reach the router, but are observed as its requests are: each gets a
+//! fresh request id, answered back in `X-Request-Id`, is logged at info level in a `request`
+//! span carrying the id and the route label `refused`, with its status and latency, and is
+//! counted in the metrics under that route label. Its latency runs from when the guard read the
+//! first bytes of the head to the refusal. The connection is then closed, once the client has
+//! had time to read the answer.
 //!
 //! hyper's header read timeout ([`Limits::header_read_timeout`]) closes a connection whose
 //! client takes longer to send a request head: a client dribbling its head (slowloris), and
@@ -33,10 +36,11 @@ use std::future::Future;
 use std::io;
 use std::mem::MaybeUninit;
 use std::pin::{pin, Pin};
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -47,7 +51,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::time::Sleep;
 
-use super::Limits;
+use super::metrics::Metrics;
+use super::observe::{new_request_id, REFUSED, REQUEST_ID};
+use super::{app, AppState, Limits};
 
 /// Longest request target hyper takes (`MAX_URI_LEN` in hyper's `proto/h1/role.rs`, which the
 /// `http` crate's `Uri` shares); a longer one gets 414 from the guard.
@@ -68,19 +74,28 @@ const READ_CHUNK: usize = 8 * 1024;
 /// How much a refused client may still send, read and dropped, before its connection is closed.
 const LINGER_BYTES: usize = 4 * 1024 * 1024;
 
-/// Serves `router` on `listener` over HTTP/1.1 until `shutdown` resolves; then stops
-/// accepting connections and returns once the requests in flight are answered and their
-/// connections closed. `limits` are the limits `router` was built with: their
+/// Serves the service of `state` (the router of [`app`]) on `listener` over HTTP/1.1 until
+/// `shutdown` resolves; then stops accepting connections and returns once the requests in
+/// flight are answered and their connections closed. The state's limits apply: their
 /// `header_read_timeout` (which must not be zero) bounds each request head, and their
 /// `max_uri_bytes` is quoted to a client whose request target hyper could not take.
 ///
-/// It exists so that every refusal of the HTTP layer is a JSON error, and a slow client cannot
+/// It exists so that every refusal of the HTTP layer is a JSON error with a request id,
+/// counted in the state's metrics under the route label `refused`, and a slow client cannot
 /// hold a connection (see the module documentation); otherwise it serves as `axum::serve`
 /// does. Errors accepting a connection are logged, and the server goes on.
-pub async fn serve(
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()>) {
+    let (limits, metrics) = (state.limits, Arc::clone(&state.metrics));
+    serve_router(listener, app(state), limits, metrics, shutdown).await;
+}
+
+/// [`serve`] for any `router`, built with `limits`; refused heads are counted in `metrics`.
+/// The tests serve a router of their own with it.
+async fn serve_router(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut http = http1::Builder::new();
@@ -109,7 +124,7 @@ pub async fn serve(
                 }
             }
         };
-        let io = TokioIo::new(Guarded::new(stream, limits));
+        let io = TokioIo::new(Guarded::new(stream, limits, Arc::clone(&metrics)));
         let connection = graceful.watch(http.serve_connection(io, service.clone()));
         tokio::spawn(async move {
             if let Err(error) = connection.await {
@@ -144,16 +159,21 @@ struct Guarded<IO> {
     passed: usize,
     /// The client closed its writing side.
     eof: bool,
+    /// When the guard read the first of the bytes it is judging: those of a head, for the
+    /// latency of its refusal.
+    since: Option<Instant>,
     /// The answer to a refused head, sent when hyper shuts the connection down.
     refusal: Option<Refusal>,
     /// How long a refused client has to stop sending once answered.
     linger: Duration,
     /// The target limit quoted in a 414.
     max_uri_bytes: usize,
+    /// Where a refused head is counted.
+    metrics: Arc<Metrics>,
 }
 
 impl<IO> Guarded<IO> {
-    fn new(io: IO, limits: Limits) -> Guarded<IO> {
+    fn new(io: IO, limits: Limits, metrics: Arc<Metrics>) -> Guarded<IO> {
         Guarded {
             io,
             heads: Heads::default(),
@@ -162,9 +182,11 @@ impl<IO> Guarded<IO> {
             end: 0,
             passed: 0,
             eof: false,
+            since: None,
             refusal: None,
             linger: limits.header_read_timeout,
             max_uri_bytes: limits.max_uri_bytes,
+            metrics,
         }
     }
 
@@ -175,19 +197,39 @@ impl<IO> Guarded<IO> {
             if pending.is_empty() {
                 return;
             }
+            let since = *self.since.get_or_insert_with(Instant::now);
             match self.heads.next(pending) {
-                Verdict::Pass(length) => self.passed += length,
-                Verdict::Wait => return,
-                Verdict::Refuse(refused) => {
-                    let message = refused.message(self.max_uri_bytes);
-                    tracing::info!(
-                        status = refused.status().as_u16(),
-                        "refused a request head before routing: {message}"
-                    );
-                    self.refusal = Some(Refusal::new(refused.status(), &message));
+                Verdict::Pass(length) => {
+                    self.passed += length;
+                    self.since = None;
                 }
+                Verdict::Wait => return,
+                Verdict::Refuse(refused) => self.refuse(&refused, since.elapsed()),
             }
         }
+    }
+
+    /// Refuses the head judged `refused` after `latency`, as the router's middleware observes
+    /// a request: a fresh request id, a log line in a `request` span, a count in the metrics.
+    fn refuse(&mut self, refused: &Refused, latency: Duration) {
+        let status = refused.status();
+        let message = refused.message(self.max_uri_bytes);
+        let id = new_request_id();
+        self.metrics
+            .record_request(REFUSED, status.as_u16(), latency);
+        let span = tracing::info_span!(
+            "request",
+            id = %id.to_str().unwrap_or_default(),
+            route = %REFUSED,
+        );
+        span.in_scope(|| {
+            tracing::info!(
+                status = status.as_u16(),
+                latency_ms = latency.as_secs_f64() * 1000.0,
+                "refused a request head before routing: {message}"
+            );
+        });
+        self.refusal = Some(Refusal::new(status, &message, &id));
     }
 }
 
@@ -296,14 +338,17 @@ struct Refusal {
 }
 
 impl Refusal {
-    /// The whole HTTP response: `status` and `{"error": message}`, closing the connection.
-    fn new(status: StatusCode, message: &str) -> Refusal {
+    /// The whole HTTP response: `status` and `{"error": message}`, with request id `id`,
+    /// closing the connection.
+    fn new(status: StatusCode, message: &str, id: &HeaderValue) -> Refusal {
         let body = json!({ "error": message }).to_string();
         let response = format!(
             "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\nx-content-type-options: \
-             nosniff\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+             nosniff\r\n{REQUEST_ID}: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n\
+             {body}",
             status.as_u16(),
             status.canonical_reason().unwrap_or_default(),
+            id.to_str().unwrap_or_default(),
             body.len()
         );
         Refusal {
@@ -777,7 +822,53 @@ mod tests {
             header_read_timeout: Duration::from_millis(300),
             ..Limits::default()
         };
-        (Guarded::new(server, limits), client)
+        (Guarded::new(server, limits, Arc::default()), client)
+    }
+
+    /// A log writer appending to a shared buffer.
+    #[derive(Clone, Default)]
+    struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl io::Write for Logs {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What is logged at info level on this thread while it lives.
+    struct Captured {
+        logs: Logs,
+        _default: tracing::subscriber::DefaultGuard,
+        /// A second subscriber, on no thread. With a single subscriber, tracing decides whether
+        /// a log line is wanted, once for all threads, by the subscriber of the thread that
+        /// logs it first: another test's thread, without one, would turn the line off for good.
+        _other: tracing::Dispatch,
+    }
+
+    impl Captured {
+        fn start() -> Captured {
+            let logs = Logs::default();
+            let writer = logs.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::INFO)
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .finish();
+            Captured {
+                logs,
+                _default: tracing::subscriber::set_default(subscriber),
+                _other: tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()),
+            }
+        }
+
+        fn text(&self) -> String {
+            String::from_utf8(self.logs.0.lock().unwrap().clone()).expect("UTF-8 logs")
+        }
     }
 
     #[tokio::test]
@@ -805,10 +896,13 @@ mod tests {
     }
 
     /// The refusal follows what hyper wrote; the client, still sending its head through a pipe
-    /// narrower than it, can finish and read the answer, because the guard reads on.
+    /// narrower than it, can finish and read the answer, because the guard reads on. It
+    /// carries a request id, which its log line names, and is counted in the metrics.
     #[tokio::test]
     async fn a_refused_head_is_answered_with_json_at_shutdown_after_hyper_is_done() {
+        let logs = Captured::start();
         let (mut guarded, mut client) = pipe(16 * 1024);
+        let metrics = Arc::clone(&guarded.metrics);
         let before = get("/healthz");
         let stream = format!("{before}{}", get(&format!("/{}", "a".repeat(200_000))));
         let client = tokio::spawn(async move {
@@ -854,6 +948,84 @@ mod tests {
             error["error"],
             "the request target is over 65534 bytes long; at most 16384 are allowed"
         );
+        let id = head
+            .lines()
+            .find_map(|line| line.strip_prefix("x-request-id: "))
+            .unwrap_or_else(|| panic!("no request id: {head}"));
+        assert!(
+            id.len() > 2 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-'),
+            "{id}"
+        );
+
+        assert_eq!(metrics.requests(REFUSED, 414), 1);
+        assert_eq!(metrics.requests("unmatched", 414), 0);
+        let logs = logs.text();
+        let line = logs
+            .lines()
+            .find(|line| line.contains("refused a request head before routing"))
+            .unwrap_or_else(|| panic!("no refusal logged: {logs}"));
+        for field in [
+            " INFO ",
+            &format!("request{{id={id} route=refused}}"),
+            "status=414",
+            "latency_ms=",
+        ] {
+            assert!(line.contains(field), "{field} missing: {line}");
+        }
+    }
+
+    /// Once told to stop, the server accepts no connection, answers the request in flight
+    /// (saying `connection: close`), closes idle connections, then returns.
+    #[tokio::test]
+    async fn stopping_lets_the_request_in_flight_finish() {
+        let router = Router::new().route(
+            "/slow",
+            axum::routing::get(|| async {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                "done"
+            }),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a local port");
+        let address = listener.local_addr().expect("an address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let mut server = tokio::spawn(serve_router(
+            listener,
+            router,
+            Limits::default(),
+            Arc::default(),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        let connect = || tokio::net::TcpStream::connect(address);
+        let (mut client, mut idle) = (connect().await.unwrap(), connect().await.unwrap());
+        client.write_all(get("/slow").as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = std::time::Instant::now();
+        stop.send(()).expect("a server");
+        let within = Duration::from_secs(2);
+        let mut answer = String::new();
+        tokio::time::timeout(within, client.read_to_string(&mut answer))
+            .await
+            .expect("the connection closed after the answer in flight")
+            .expect("the answer in flight");
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        assert!(answer.contains("\r\nconnection: close\r\n"), "{answer}");
+        assert!(answer.ends_with("\r\n\r\ndone"), "{answer}");
+        let mut rest = Vec::new();
+        let idle_closed = tokio::time::timeout(within, idle.read_to_end(&mut rest)).await;
+        assert!(
+            idle_closed.is_ok() && rest.is_empty(),
+            "an idle connection stays open"
+        );
+        tokio::time::timeout(within, &mut server)
+            .await
+            .expect("the server returns")
+            .expect("the server task");
+        assert!(started.elapsed() < within);
+        assert!(connect().await.is_err());
     }
 
     #[tokio::test]
