@@ -3,6 +3,7 @@
 
 mod compile;
 mod highlight;
+mod labels;
 mod rank;
 mod request;
 
@@ -26,6 +27,7 @@ use crate::index::{open_current, BuildInfo, DutySchema};
 use crate::lexicon::Lexicon;
 use crate::query::{QueryAnalyzer, QueryPlan, Vocabulary};
 use compile::{alternative_plan, proximity_queries, term_query};
+use labels::FacetLabels;
 use rank::{AltWeight, Candidate, Ranked, Ranker, WINDOW};
 
 /// The best hit must show at least this much evidence (a literal or lexicon word counts 0.9–1,
@@ -44,7 +46,9 @@ const SUGGESTION_CHARS: usize = 30;
 /// index's vocabulary.
 pub struct Engine {
     schema: DutySchema,
+    /// Never reloaded: a new index is a new engine.
     reader: IndexReader,
+    labels: FacetLabels,
     analyzer: QueryAnalyzer,
     info: BuildInfo,
 }
@@ -66,9 +70,11 @@ impl Engine {
         let lexicon_terms: Vec<String> = lexicon.synonyms.all_terms().map(String::from).collect();
         let vocabulary =
             Vocabulary::from_index(&searcher, &schema, lexicon_terms.iter().map(String::as_str))?;
+        let labels = FacetLabels::read(&searcher).map_err(|e| Error::index(index_dir, e))?;
         Ok(Engine {
             schema,
             reader,
+            labels,
             analyzer: QueryAnalyzer::new(segmenter, lexicon, vocabulary),
             info: handle.info,
         })
@@ -112,13 +118,14 @@ impl Engine {
         if confident {
             let floor = candidates[0].score * RELATIVE_CUTOFF;
             let kept: Vec<&Candidate> = candidates.iter().filter(|c| c.score >= floor).collect();
-            let mut counts = vec![[0usize; 3]; ranked.labels.len()];
+            let names = self.labels.names();
+            let mut counts = vec![[0usize; 3]; names.len()];
             for candidate in &kept {
                 for (slot, label) in candidate.facets.iter().enumerate() {
                     counts[*label as usize][slot] += 1;
                 }
             }
-            for (label, counts) in ranked.labels.iter().zip(&counts) {
+            for (label, counts) in names.iter().zip(&counts) {
                 let facets = [
                     &mut response.facets.list,
                     &mut response.facets.category,
@@ -153,7 +160,7 @@ impl Engine {
     }
 
     /// The candidates of the plan within the relative cutoff (at least the best few, for
-    /// suggestions), scored and sorted best first, with their facet labels.
+    /// suggestions), scored and sorted best first.
     /// `window` is the ranker's [`WINDOW`], a parameter so tests can show it changes nothing.
     fn rank(
         &self,
@@ -205,7 +212,6 @@ impl Engine {
         if alternatives.is_empty() {
             return Ok(Ranked {
                 candidates: Vec::new(),
-                labels: Vec::new(),
             });
         }
         let proximity = proximity_queries(&self.schema, &plan.concepts)
@@ -227,6 +233,7 @@ impl Engine {
             relative_cutoff: RELATIVE_CUTOFF,
             at_least: SUGGESTIONS,
             window,
+            labels: &self.labels,
         };
         ranker.rank(searcher).map_err(|e| Error::index("index", e))
     }
@@ -326,13 +333,13 @@ mod tests {
                 let plan = engine.analyze(&request.query);
                 let rank = |window| {
                     let ranked = engine.rank(&searcher, &plan, &request, window).unwrap();
-                    (ranked.candidates, ranked.labels)
+                    ranked.candidates
                 };
                 let whole = rank(1 << 20);
                 for window in [1, 2, 7, 64, WINDOW] {
                     assert_eq!(rank(window), whole, "window {window}: {}", request.query);
                 }
-                ranked_some += usize::from(whole.0.len() > 1);
+                ranked_some += usize::from(whole.len() > 1);
             }
         }
         assert!(ranked_some > 100, "only {ranked_some} rankings compared");

@@ -20,7 +20,6 @@
 
 use std::collections::HashMap;
 
-use tantivy::columnar::StrColumn;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings, TermInfo};
 use tantivy::query::{Bm25Weight, Scorer, Weight};
@@ -30,6 +29,7 @@ use tantivy::{
 };
 
 use super::compile::FIELD_TIE_BREAKER;
+use super::labels::FacetLabels;
 use crate::query::AltKind;
 
 /// Specificity (ln(1 + items / items matched)) from which a concept counts as full evidence:
@@ -155,7 +155,7 @@ pub struct Candidate {
     /// how specific the concept is (see `FULL_EVIDENCE_SPECIFICITY`).
     pub evidence: f32,
     /// The item's list (machine name), category and town, for facets: indexes into
-    /// [`Ranked::labels`].
+    /// [`FacetLabels::names`].
     pub facets: [u32; 3],
     /// Whether the item passes the request's filters.
     pub passes_filters: bool,
@@ -163,13 +163,11 @@ pub struct Candidate {
     raw: f32,
 }
 
-/// The ranking's result: candidates best first, and the facet labels they refer to.
+/// The ranking's result: candidates best first.
 pub struct Ranked {
     /// The candidates within the ranker's cutoff (and at least its `at_least` best), best
     /// first.
     pub candidates: Vec<Candidate>,
-    /// Distinct list, category and town names.
-    pub labels: Vec<String>,
 }
 
 /// Documents scored together. Per-window accumulators take concepts × window pairs of floats,
@@ -177,7 +175,7 @@ pub struct Ranked {
 pub const WINDOW: u32 = 1024;
 
 /// Scores every item that matches the query's alternatives.
-pub struct Ranker {
+pub struct Ranker<'a> {
     /// Importance of each concept.
     pub importance: Vec<f32>,
     /// Items in the index, for the concepts' inverse document frequencies.
@@ -196,21 +194,21 @@ pub struct Ranker {
     pub at_least: usize,
     /// Documents scored at a time ([`WINDOW`]).
     pub window: u32,
+    /// The index's facet labels.
+    pub labels: &'a FacetLabels,
 }
 
-impl Ranker {
+impl Ranker<'_> {
     /// The candidates within the cutoff (and at least the best `at_least`), scored and sorted
     /// best first.
     pub fn rank(&self, searcher: &Searcher) -> tantivy::Result<Ranked> {
         let mut all = Vec::new();
         let mut strengths = Vec::new();
-        let mut labels = Labels::default();
         let terms = TermStats::resolve(searcher, &self.terms)?;
         for (segment_ord, reader) in searcher.segment_readers().iter().enumerate() {
             let mut segment = self.for_segment(segment_ord as SegmentOrdinal, reader, &terms)?;
             segment.output = std::mem::take(&mut all);
             segment.strengths = std::mem::take(&mut strengths);
-            segment.labels = std::mem::take(&mut labels);
             let alive = reader.alive_bitset();
             let mut base = segment.next_doc();
             while base != TERMINATED {
@@ -222,11 +220,9 @@ impl Ranker {
             }
             all = segment.output;
             strengths = segment.strengths;
-            labels = segment.labels;
         }
         Ok(Ranked {
             candidates: self.finish(all, &strengths),
-            labels: labels.names,
         })
     }
 
@@ -235,19 +231,13 @@ impl Ranker {
         segment_ord: SegmentOrdinal,
         reader: &SegmentReader,
         terms: &[TermStats],
-    ) -> tantivy::Result<SegmentRanker> {
+    ) -> tantivy::Result<SegmentRanker<'_>> {
         let scorers = |weights: &[Box<dyn Weight>]| {
             weights
                 .iter()
                 .map(|w| w.scorer(reader, 1.0))
                 .collect::<tantivy::Result<Vec<_>>>()
         };
-        let fast = reader.fast_fields();
-        let columns = [fast.str("list")?, fast.str("category")?, fast.str("town")?];
-        let label_of = columns.each_ref().map(|column| {
-            let terms = column.as_ref().map_or(0, |c| c.dictionary().num_terms());
-            vec![UNSEEN; terms + 1]
-        });
         let window = self.window.min(reader.max_doc()).max(1);
         let concepts = self.importance.len();
         Ok(SegmentRanker {
@@ -283,11 +273,9 @@ impl Ranker {
                 .collect::<tantivy::Result<Vec<_>>>()?,
             proximity: scorers(&self.proximity)?,
             filters: scorers(&self.filters)?,
-            columns,
-            label_of,
+            labels: self.labels,
             output: Vec::new(),
             strengths: Vec::new(),
-            labels: Labels::default(),
             window,
             concepts,
             best: vec![(0.0, 0.0); concepts * window as usize],
@@ -393,9 +381,6 @@ fn postings(
     }))
 }
 
-/// A label slot not looked up yet.
-const UNSEEN: u32 = u32::MAX;
-
 /// One word's score at a document: its best field and the sum of all fields.
 #[derive(Clone, Copy, Default)]
 struct WordScore {
@@ -412,18 +397,14 @@ struct AltScore {
 }
 
 /// The per-segment side of [`Ranker`], with the accumulators of the window being scored.
-struct SegmentRanker {
+struct SegmentRanker<'a> {
     segment_ord: SegmentOrdinal,
     alternatives: Vec<SegmentAlt>,
     proximity: Vec<Box<dyn Scorer>>,
     filters: Vec<Box<dyn Scorer>>,
-    /// List, category and town columns.
-    columns: [Option<StrColumn>; 3],
-    /// Per column, term ordinal (the last slot: no value) → label index, or [`UNSEEN`].
-    label_of: [Vec<u32>; 3],
+    labels: &'a FacetLabels,
     output: Vec<Candidate>,
     strengths: Vec<f32>,
-    labels: Labels,
     /// Documents per window.
     window: u32,
     /// Concepts of the query.
@@ -450,26 +431,7 @@ fn matches(scorer: &mut dyn Scorer, doc: DocId) -> bool {
     scorer.doc() == doc && doc != TERMINATED
 }
 
-/// Facet names, each stored once.
-#[derive(Default)]
-struct Labels {
-    names: Vec<String>,
-    index: HashMap<String, u32>,
-}
-
-impl Labels {
-    fn id(&mut self, name: String) -> u32 {
-        if let Some(&id) = self.index.get(&name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(name.clone());
-        self.index.insert(name, id);
-        id
-    }
-}
-
-impl SegmentRanker {
+impl SegmentRanker<'_> {
     /// The smallest document any alternative's term scorer is on.
     fn next_doc(&self) -> DocId {
         self.alternatives
@@ -571,10 +533,7 @@ impl SegmentRanker {
             .filters
             .iter_mut()
             .all(|scorer| matches(scorer.as_mut(), doc));
-        let mut facets = [0; 3];
-        for (slot, facet) in facets.iter_mut().enumerate() {
-            *facet = self.label(slot, doc);
-        }
+        let facets = self.labels.of(self.segment_ord as usize, doc);
         self.output.push(Candidate {
             address: DocAddress::new(self.segment_ord, doc),
             score: 0.0,
@@ -585,25 +544,5 @@ impl SegmentRanker {
         });
         self.strengths
             .extend(self.best[range].iter().map(|(_, strength)| *strength));
-    }
-
-    /// The label index of `doc`'s value in facet column `slot` (list, category, town).
-    fn label(&mut self, slot: usize, doc: DocId) -> u32 {
-        let Some(column) = &self.columns[slot] else {
-            return self.labels.id(String::new());
-        };
-        let ordinal = column.term_ords(doc).next();
-        let known = &mut self.label_of[slot];
-        let index = ordinal.map_or(known.len() - 1, |o| o as usize);
-        if known[index] != UNSEEN {
-            return known[index];
-        }
-        let mut name = String::new();
-        if let Some(ordinal) = ordinal {
-            let _ = column.ord_to_str(ordinal, &mut name);
-        }
-        let id = self.labels.id(name);
-        known[index] = id;
-        id
     }
 }
