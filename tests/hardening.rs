@@ -737,6 +737,83 @@ async fn keep_alive_carries_requests_with_bodies_until_a_refused_head() {
     );
 }
 
+/// A head hyper's parser finds malformed (garbage for a request line, a bad field name, a bad
+/// version) gets a JSON 400 naming the fault, with a request id, on a connection then closed,
+/// and is counted under the route label `refused`; heads that are unusual but well formed are
+/// answered as usual; and a request sent before a malformed head is answered first.
+#[tokio::test]
+async fn malformed_heads_get_a_json_400() {
+    let served = Served::app(Limits::default()).await;
+    let malformed: [(&[u8], &str); 5] = [
+        (
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+            "invalid token",
+        ),
+        (b"hello\r\n", "invalid token"),
+        (
+            b"GET /healthz HTTP/1.1\r\nhost: localhost\r\nBad Header: x\r\n\r\n",
+            "invalid header name",
+        ),
+        (
+            b"GET /healthz HTTP/1.2\r\nhost: localhost\r\n\r\n",
+            "invalid HTTP version",
+        ),
+        (b"GET /healthz HTTP/2.0\r\n\r\n", "invalid HTTP version"),
+    ];
+    for (head, reason) in malformed {
+        let what = String::from_utf8_lossy(head);
+        let mut client = served.connect().await;
+        client.send(head).await;
+        let answer = client.answer().await.expect("an answer");
+        assert!(answer.took < Duration::from_secs(1), "{what}");
+        let message = refusal(&answer, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            message,
+            format!("malformed HTTP request: {reason}"),
+            "{what}"
+        );
+        assert!(client.closed().await, "{what}: the connection stays open");
+    }
+
+    for head in [
+        "GET /healthz HTTP/1.0\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nhost: localhost\r\nx-empty:\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nhost:localhost\r\nx-lower: 1\r\nX-UPPER: 2\r\n\r\n",
+        "GET /healthz HTTP/1.1\nhost: localhost\n\n",
+    ] {
+        let mut client = served.connect().await;
+        client.send(head.as_bytes()).await;
+        let answer = client.answer().await.expect("an answer");
+        assert_eq!(answer.status, StatusCode::OK, "{head:?}");
+        assert_eq!(answer.json()["status"], "ok", "{head:?}");
+    }
+
+    // Pipelined: the request before the malformed head is answered, then the refusal.
+    let mut client = served.connect().await;
+    let together = format!(
+        "{}GET /healthz HTTP/1.1\r\nBad Header: x\r\n\r\n",
+        get_head("/healthz")
+    );
+    client.send(together.as_bytes()).await;
+    assert_eq!(
+        client.answer().await.expect("an answer").status,
+        StatusCode::OK
+    );
+    let answer = client.answer().await.expect("the refusal");
+    let message = refusal(&answer, StatusCode::BAD_REQUEST);
+    assert_eq!(message, "malformed HTTP request: invalid header name");
+    assert!(client.closed().await, "the connection stays open");
+
+    let metrics = reqwest::get(format!("http://{}/metrics", served.address))
+        .await
+        .expect("an answer")
+        .text()
+        .await
+        .expect("the metrics");
+    let refused = "duty_search_http_requests_total{route=\"refused\",status=\"400\"}";
+    assert_eq!(samples(&metrics).get(refused), Some(&6.0), "{metrics}");
+}
+
 /// The heads the HTTP layer refuses are observed as the router's requests are: each answer
 /// carries a request id of its own, and `GET /metrics` counts them under the route label
 /// `refused`, with their latency from the first bytes of the head.

@@ -1,18 +1,22 @@
 //! Serving the router on a TCP listener, with what `axum::serve` leaves out: a time limit on
 //! request heads, and JSON errors for the heads hyper refuses.
 //!
-//! hyper reads each request head itself and refuses, before any router sees it, a request
-//! target over [`MAX_TARGET_BYTES`] (414) and a head with more than [`MAX_HEADER_FIELDS`]
-//! fields or more bytes than its buffer holds (431). It answers these with a bare status line
-//! and an empty body (`Server::on_error` in hyper's `proto/h1/role.rs`), and offers no hook to
-//! answer otherwise, which breaks the service's rule that bad input gets a JSON error. So
-//! [`serve`] puts a small guard between each socket and hyper. The guard holds each request
-//! head back until the whole head has arrived and hands hyper only heads it will take: it
-//! refuses a longer target with 414, and too many fields or a head over [`MAX_HEAD_BYTES`]
-//! with 431, answering with the JSON error itself, after whatever hyper is still writing.
-//! Between heads it follows each body by its `Content-Length`; on anything it cannot follow (a
-//! chunked body, a head hyper will refuse as malformed) it steps aside for the rest of the
-//! connection, and hyper answers as before.
+//! hyper reads each request head itself and refuses, before any router sees it, a malformed
+//! head (400), a request target over [`MAX_TARGET_BYTES`] (414) and a head with more than
+//! [`MAX_HEADER_FIELDS`] fields or more bytes than its buffer holds (431). It answers these
+//! with a bare status line and an empty body (`Server::on_error` in hyper's
+//! `proto/h1/role.rs`), and offers no hook to answer otherwise, which breaks the service's rule
+//! that bad input gets a JSON error. So [`serve`] puts a small guard between each socket and
+//! hyper. The guard holds each request head back until the whole head has arrived and hands
+//! hyper only heads it will take. Parsing each with httparse as hyper does (with its default
+//! `ParserConfig`), it refuses a head httparse finds malformed with 400, as soon as it does (as
+//! hyper would: garbage is answered without waiting for a head's end), a longer target with
+//! 414, and too many fields or a head over [`MAX_HEAD_BYTES`] with 431, answering with the JSON
+//! error itself, after whatever hyper is still writing. Between heads it follows each body by
+//! its `Content-Length`; on anything it cannot follow (a chunked body, a `Content-Length` hyper
+//! refuses, the preface of HTTP/2, on which hyper closes the connection unanswered) it steps
+//! aside for the rest of the connection, and hyper answers as before. So does hyper to the few
+//! heads httparse takes and hyper still refuses, a target the `http` crate does not parse, say.
 //!
 //! These refusals never reach the router, but are observed as its requests are: each gets a
 //! fresh request id, answered back in `X-Request-Id`, is logged at info level in a `request`
@@ -67,6 +71,11 @@ pub const MAX_HEADER_FIELDS: usize = 100;
 /// target hyper takes and 64 KiB of fields. A longer head gets 431. hyper's own buffer holds
 /// about 400 KiB, so it never refuses a head the guard passes.
 pub const MAX_HEAD_BYTES: usize = 128 * 1024;
+
+/// The first bytes an HTTP/2 client sends (RFC 9113, section 3.4): hyper closes the connection
+/// on them without an answer (`has_h2_prefix` in hyper's `proto/h1/conn.rs`), and the guard
+/// leaves them to it.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// How much the guard reads from a socket at a time.
 const READ_CHUNK: usize = 8 * 1024;
@@ -404,8 +413,13 @@ impl Refusal {
 /// Where the guard stands in what a client sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Heads {
-    /// In a request head, `checked` bytes of which have been searched for its end.
-    Head { checked: usize, line: Line },
+    /// In a request head, `checked` bytes of which have been searched for its end, and
+    /// `probed` parsed while it was unfinished.
+    Head {
+        checked: usize,
+        line: Line,
+        probed: usize,
+    },
     /// In a request body, with this many bytes to come.
     Body(u64),
     /// Past something it does not follow: everything goes to hyper as it comes.
@@ -417,6 +431,7 @@ impl Default for Heads {
         Heads::Head {
             checked: 0,
             line: Line::Method,
+            probed: 0,
         }
     }
 }
@@ -452,11 +467,15 @@ enum Refused {
     Head,
     /// The head has more than [`MAX_HEADER_FIELDS`] fields.
     Fields,
+    /// httparse finds the head malformed, for this reason.
+    Malformed(httparse::Error),
 }
 
 impl Refused {
+    /// The status of the answer.
     fn status(&self) -> StatusCode {
         match self {
+            Refused::Malformed(_) => StatusCode::BAD_REQUEST,
             Refused::Target => StatusCode::URI_TOO_LONG,
             Refused::Head | Refused::Fields => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         }
@@ -477,14 +496,16 @@ impl Refused {
                 "the request has more than {MAX_HEADER_FIELDS} header fields; at most \
                  {MAX_HEADER_FIELDS} are allowed"
             ),
+            Refused::Malformed(reason) => format!("malformed HTTP request: {reason}"),
         }
     }
 }
 
 impl Heads {
     /// Judges `pending`, the bytes from where the guard stands, and moves on past those it
-    /// passes. Each call searches only the bytes of a head it has not searched before, so a
-    /// head arriving a byte at a time costs no more than one arriving whole.
+    /// passes. Each call searches only the bytes of a head it has not searched before, and
+    /// parses an unfinished head only when it has doubled since last parsed, so a head arriving
+    /// a byte at a time costs no more than a few arriving whole.
     fn next(&mut self, pending: &[u8]) -> Verdict {
         match *self {
             Heads::Off => Verdict::Pass(pending.len()),
@@ -503,30 +524,45 @@ impl Heads {
                 Verdict::Pass(blank_lines(pending))
             }
             Heads::Head { checked: 0, .. } if pending == b"\r" => Verdict::Wait,
-            Heads::Head { checked, line } => {
+            Heads::Head {
+                checked,
+                line,
+                mut probed,
+            } => {
                 let line = match request_line(pending, checked, line) {
                     Ok(line) => line,
                     Err(refused) => return Verdict::Refuse(refused),
                 };
-                if !head_ends(pending, checked) {
-                    if pending.len() > MAX_HEAD_BYTES {
-                        return Verdict::Refuse(Refused::Head);
-                    }
-                    *self = Heads::Head {
-                        checked: pending.len(),
-                        line,
-                    };
-                    return Verdict::Wait;
+                let ended = head_ends(pending, checked);
+                if !ended && pending.len() > MAX_HEAD_BYTES {
+                    return Verdict::Refuse(Refused::Head);
                 }
-                self.parse(pending)
+                // hyper parses whatever it has read, and refuses a malformed head on its
+                // first bytes: a client sending garbage is answered without sending more.
+                if ended || pending.len() >= 2 * probed {
+                    match self.parse(pending, ended) {
+                        Verdict::Wait => probed = pending.len(),
+                        verdict => return verdict,
+                    }
+                }
+                *self = Heads::Head {
+                    checked: pending.len(),
+                    line,
+                    probed,
+                };
+                Verdict::Wait
             }
         }
     }
 
-    /// Parses a head that has ended as hyper will, and moves on to what follows it.
-    fn parse(&mut self, pending: &[u8]) -> Verdict {
+    /// Parses the head at the start of `pending` as hyper will, whether it has `ended` or is
+    /// still arriving, and moves on to what follows a head that passes.
+    fn parse(&mut self, pending: &[u8], ended: bool) -> Verdict {
         let mut fields = [const { MaybeUninit::uninit() }; MAX_HEADER_FIELDS];
         let mut request = httparse::Request::new(&mut []);
+        // hyper parses with httparse's default configuration: neither hyper's `http1::Builder`
+        // nor `serve` sets any of its leniencies (spaces before a field's colon, folded fields,
+        // invalid fields ignored, several spaces in the request line).
         let parsed = httparse::ParserConfig::default().parse_request_with_uninit_headers(
             &mut request,
             pending,
@@ -544,14 +580,21 @@ impl Heads {
                 };
                 Verdict::Pass(length)
             }
+            Ok(httparse::Status::Partial) if !ended => Verdict::Wait,
             Err(httparse::Error::TooManyHeaders) => Verdict::Refuse(Refused::Fields),
-            // A malformed head: hyper answers it (400) and closes the connection.
+            Err(reason) if !is_h2_preface(pending) => Verdict::Refuse(Refused::Malformed(reason)),
             Ok(httparse::Status::Partial) | Err(_) => {
                 *self = Heads::Off;
                 Verdict::Pass(pending.len())
             }
         }
     }
+}
+
+/// Whether `bytes` start as [`H2_PREFACE`] does, or with all of it.
+fn is_h2_preface(bytes: &[u8]) -> bool {
+    let length = bytes.len().min(H2_PREFACE.len());
+    bytes[..length] == H2_PREFACE[..length]
 }
 
 /// The length of the empty lines (CRLF or LF) at the start of `bytes`.
@@ -788,18 +831,84 @@ mod tests {
             "POST /x HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
         let stream = format!("{chunked}{}", get(&"/a".repeat(40_000)));
         assert_eq!(passed(stream.as_bytes(), 7), (stream.len(), None));
-        for malformed in [
-            "GET / HTTP/1.1\r\nbad field\r\n\r\n",
-            "GET / HTTP/2.0\r\n\r\n",
-            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
-            "GET /\r\n\r\n",
+        // The preface of HTTP/2, whole or arriving, and whatever follows it.
+        let stream = format!("{}{}", str::from_utf8(H2_PREFACE).unwrap(), get("/"));
+        for step in [1, 3, 18, stream.len()] {
+            assert_eq!(passed(stream.as_bytes(), step), (stream.len(), None));
+        }
+    }
+
+    /// A head httparse finds malformed is refused with its reason, whole or arriving, after a
+    /// kept-alive request or still unfinished, as hyper would refuse it (with a 400).
+    #[test]
+    fn a_head_httparse_finds_malformed_is_refused_as_soon_as_it_is() {
+        use httparse::Error::{HeaderName, HeaderValue, NewLine, Token, Version};
+        for (malformed, reason) in [
+            (
+                "\x16\x03\x01\x02\x00\x01\x00\x01\x7c\x03\x03\r\n\r\n",
+                Token,
+            ),
+            ("hello\r\n\r\n", Token),
+            ("GET /a\x7fb HTTP/1.1\r\n\r\n", Token),
+            ("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n", HeaderName),
+            ("GET / HTTP/1.1\r\nbad field\r\n\r\n", HeaderName),
+            ("GET / HTTP/1.1\r\nx: a\x00b\r\n\r\n", HeaderValue),
+            ("GET / HTTP/1.1\r\nx: 1\r\n folded\r\n\r\n", HeaderName),
+            ("GET / HTTP/1.1\r\nx : 1\r\n\r\n", HeaderName),
+            ("GET  / HTTP/1.1\r\n\r\n", Token),
+            ("GET / HTTP/2.0\r\n\r\n", Version),
+            ("GET / HTTP/1.2\r\n\r\n", Version),
+            ("GET /\r\n\r\n", Token),
+            ("GET / HTTP/1.1\rx\r\n\r\n", NewLine),
+            ("\rGET / HTTP/1.1\r\n\r\n", NewLine),
         ] {
-            let stream = format!("{malformed}{}", get(&"/a".repeat(40_000)));
+            for step in [1, 5, malformed.len()] {
+                assert_eq!(
+                    passed(malformed.as_bytes(), step),
+                    (0, Some(Refused::Malformed(reason))),
+                    "{malformed:?}, step {step}"
+                );
+            }
+            // After a kept-alive request; and without its end, once httparse sees the fault.
+            let stream = format!("{}{malformed}", get("/healthz"));
             assert_eq!(
-                passed(stream.as_bytes(), 3),
-                (stream.len(), None),
-                "{malformed}"
+                passed(stream.as_bytes(), 4096),
+                (get("/healthz").len(), Some(Refused::Malformed(reason)))
             );
+            let unfinished = &malformed[..malformed.len() - 2];
+            assert_eq!(
+                passed(unfinished.as_bytes(), unfinished.len()),
+                (0, Some(Refused::Malformed(reason))),
+                "{malformed:?} unfinished"
+            );
+        }
+        assert_eq!(
+            Refused::Malformed(HeaderName).message(16_384),
+            "malformed HTTP request: invalid header name"
+        );
+        assert_eq!(Refused::Malformed(Token).status(), StatusCode::BAD_REQUEST);
+    }
+
+    /// Heads that are unusual but that hyper takes (HTTP/1.0, a lowercase method, empty field
+    /// values, bare LFs, obs-text, an absolute target) are never refused, however they arrive.
+    #[test]
+    fn unusual_heads_hyper_takes_pass_however_they_arrive() {
+        for head in [
+            "GET /healthz HTTP/1.0\r\n\r\n",
+            "get /healthz HTTP/1.1\r\n\r\n",
+            "GET /healthz HTTP/1.1\r\nx-empty:\r\nx-blank: \r\n\r\n",
+            "GET /healthz HTTP/1.1\r\nhost:localhost\r\nX-MiXeD: \tv\u{e9} \t\r\n\r\n",
+            "GET * HTTP/1.1\nhost: localhost\n\n",
+            "OPTIONS http://localhost/healthz?q=%E7%87%83 HTTP/1.1\r\n\r\n",
+            "M-SEARCH /x HTTP/1.1\r\nx.y_z~!#$%&'*+^`|: 1\r\n\r\n",
+        ] {
+            for step in [1, 2, 7, head.len()] {
+                assert_eq!(
+                    passed(head.as_bytes(), step),
+                    (head.len(), None),
+                    "{head:?}, step {step}"
+                );
+            }
         }
     }
 
