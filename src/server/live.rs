@@ -83,9 +83,8 @@ impl LiveEngine {
     /// is searched on a blocking thread, so that the workers stay free and a timeout can answer
     /// (see [`LiveEngine::search_inline_up_to`]).
     pub async fn search(&self, request: SearchRequest) -> Result<SearchResponse, Error> {
-        let _turn = self
-            .searching
-            .acquire()
+        let turn = Arc::clone(&self.searching)
+            .acquire_owned()
             .await
             .map_err(|_| Error::index("search", "the search queue is closed"))?;
         let engine = self.current();
@@ -93,9 +92,14 @@ impl LiveEngine {
             return std::panic::catch_unwind(AssertUnwindSafe(|| engine.search(&request)))
                 .map_err(|_| Error::index("search", "the search panicked"))?;
         }
-        tokio::task::spawn_blocking(move || engine.search(&request))
-            .await
-            .map_err(|panic| Error::index("search", format!("the search panicked: {panic}")))?
+        // The turn goes with the search: when a timeout drops this request, the search still
+        // runs to its end on its thread, and still counts against the cores.
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            engine.search(&request)
+        })
+        .await
+        .map_err(|panic| Error::index("search", format!("the search panicked: {panic}")))?
     }
 
     /// Rebuilds the index from the corpus and swaps the new engine in. On any failure the
