@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use duty_search::eval::load_judgments;
+use duty_search::eval::judged_queries;
 use duty_search::index::build;
 use duty_search::search::{Engine, SearchRequest};
 
@@ -17,17 +17,7 @@ fn corpus() -> PathBuf {
 
 /// The judged queries (dev and held-out sets) of one kind.
 fn queries(kind: &str) -> Vec<String> {
-    ["dev-queries.jsonl", "holdout-queries.jsonl"]
-        .iter()
-        .flat_map(|file| {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/data")
-                .join(file);
-            load_judgments(&path).expect("the judged queries load")
-        })
-        .filter(|judgment| judgment.kind == kind)
-        .map(|judgment| judgment.query)
-        .collect()
+    judged_queries(Path::new(env!("CARGO_MANIFEST_DIR")), kind).expect("the judged queries load")
 }
 
 fn benches(c: &mut Criterion) {

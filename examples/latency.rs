@@ -26,7 +26,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use duty_search::eval::load_judgments;
+use duty_search::eval::judged_queries;
 use duty_search::index::build;
 use duty_search::search::{Engine, SearchRequest};
 
@@ -128,14 +128,7 @@ fn parse_args() -> Options {
 
 /// The judged queries (dev and held-out sets) of one kind.
 fn queries(repo: &Path, kind: &str) -> Vec<String> {
-    let queries: Vec<String> = ["dev-queries.jsonl", "holdout-queries.jsonl"]
-        .iter()
-        .flat_map(|file| {
-            load_judgments(&repo.join("tests/data").join(file)).expect("the judged queries load")
-        })
-        .filter(|judgment| judgment.kind == kind)
-        .map(|judgment| judgment.query)
-        .collect();
+    let queries = judged_queries(repo, kind).expect("the judged queries load");
     assert!(!queries.is_empty(), "no judged queries of kind {kind}");
     queries
 }

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use duty_search::corpus::synthetic::write_towns;
-use duty_search::eval::load_judgments;
+use duty_search::eval::judged_queries;
 use duty_search::index::build;
 use duty_search::lexicon::Lexicon;
 use duty_search::search::{Engine, SearchRequest};
@@ -116,14 +116,11 @@ fn main() {
 /// p50 and p99 in microseconds of the judged queries of `kind`, over up to `ROUNDS` rounds
 /// (fewer once `budget` has passed).
 fn latencies(engine: &Engine, repo: &Path, kind: &str, budget: Duration) -> (f64, f64) {
-    let mut requests = Vec::new();
-    for file in ["dev-queries.jsonl", "holdout-queries.jsonl"] {
-        let judgments =
-            load_judgments(&repo.join("tests/data").join(file)).expect("the judgments load");
-        for judgment in judgments.into_iter().filter(|j| j.kind == kind) {
-            requests.push(SearchRequest::new(&judgment.query).expect("a valid query"));
-        }
-    }
+    let requests: Vec<SearchRequest> = judged_queries(repo, kind)
+        .expect("the judgments load")
+        .iter()
+        .map(|query| SearchRequest::new(query).expect("a valid query"))
+        .collect();
     // One unmeasured warm-up round: the percentiles are of a warm index, as a server's are.
     for request in &requests {
         engine.search(request).expect("the query runs");

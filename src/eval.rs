@@ -43,6 +43,29 @@ pub fn load_judgments(path: &Path) -> Result<Vec<Judgment>> {
     Ok(judgments)
 }
 
+/// The repository's judged query files, relative to its root: the development set and the
+/// held-out set. The benchmarks draw their query sets from both.
+pub const JUDGED_QUERY_FILES: [&str; 2] = [
+    "tests/data/dev-queries.jsonl",
+    "tests/data/holdout-queries.jsonl",
+];
+
+/// The queries of `kind` (keyword, complaint…) in every file of [`JUDGED_QUERY_FILES`] under
+/// the repository root `root`, in file order.
+pub fn judged_queries(root: &Path, kind: &str) -> Result<Vec<String>> {
+    let mut queries = Vec::new();
+    for file in JUDGED_QUERY_FILES {
+        let judgments = load_judgments(&root.join(file))?;
+        queries.extend(
+            judgments
+                .into_iter()
+                .filter(|judgment| judgment.kind == kind)
+                .map(|judgment| judgment.query),
+        );
+    }
+    Ok(queries)
+}
+
 /// Metrics over a set of queries.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Metrics {

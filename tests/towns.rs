@@ -6,6 +6,7 @@ mod common;
 
 use std::path::Path;
 
+use duty_search::eval::load_judgments;
 use duty_search::index::build;
 use duty_search::search::{Engine, SearchRequest};
 
@@ -97,12 +98,11 @@ fn identical_towns_get_identical_answers() {
     assert_eq!(build(&corpus, &index).unwrap().items, 9 * 261);
     let engine = Engine::open(&corpus, &index).unwrap();
     let judged =
-        std::fs::read_to_string(common::corpus_dir().join("../tests/data/dev-queries.jsonl"))
+        load_judgments(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev-queries.jsonl"))
             .unwrap();
     let mut compared = 0;
-    for line in judged.lines() {
-        let query: serde_json::Value = serde_json::from_str(line).unwrap();
-        let mut request = SearchRequest::new(query["query"].as_str().unwrap()).unwrap();
+    for judgment in &judged {
+        let mut request = SearchRequest::new(&judgment.query).unwrap();
         request.limit = 50;
         let answer = |town: &str| {
             let mut request = request.clone();

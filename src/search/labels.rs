@@ -87,18 +87,12 @@ impl FacetLabels {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::index::build;
-    use crate::search::Engine;
+    use crate::search::tests::real_engine;
 
     #[test]
     fn every_item_has_its_list_category_and_town_labels() {
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-        let index = tempfile::tempdir().unwrap();
-        build(&corpus, index.path()).unwrap();
-        let engine = Engine::open(&corpus, index.path()).unwrap();
+        let (_index, engine) = real_engine();
         let searcher = engine.reader.searcher();
         let labels = FacetLabels::read(&searcher).unwrap();
         assert_eq!(labels.names()[0], "");

@@ -308,26 +308,33 @@ fn round(score: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::load_judgments;
     use crate::index::build;
+
+    /// An engine on the real corpus, indexed into a temporary directory that lives as long as
+    /// the engine is used.
+    pub(super) fn real_engine() -> (tempfile::TempDir, Engine) {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let index = tempfile::tempdir().unwrap();
+        build(&corpus, index.path()).unwrap();
+        let engine = Engine::open(&corpus, index.path()).unwrap();
+        (index, engine)
+    }
 
     /// Scoring a window of documents at a time is an optimisation: one document per window,
     /// a few, or the whole index at once must give the very same candidates, scores, evidence
     /// and facets, with and without filters.
     #[test]
     fn the_ranking_does_not_depend_on_the_scoring_window() {
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-        let index = tempfile::tempdir().unwrap();
-        build(&corpus, index.path()).unwrap();
-        let engine = Engine::open(&corpus, index.path()).unwrap();
+        let (_index, engine) = real_engine();
         let searcher = engine.reader.searcher();
-        let judged = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev-queries.jsonl"),
+        let judged = load_judgments(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev-queries.jsonl"),
         )
         .unwrap();
         let mut ranked_some = 0;
-        for line in judged.lines() {
-            let judgment: serde_json::Value = serde_json::from_str(line).unwrap();
-            let mut request = SearchRequest::new(judgment["query"].as_str().unwrap()).unwrap();
+        for judgment in &judged {
+            let mut request = SearchRequest::new(&judgment.query).unwrap();
             for list in [None, Some(crate::corpus::ListKind::Coop)] {
                 request.list = list;
                 let plan = engine.analyze(&request.query);
