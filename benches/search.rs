@@ -23,7 +23,7 @@ fn queries(kind: &str) -> Vec<String> {
 fn benches(c: &mut Criterion) {
     let index = tempfile::tempdir().expect("a temporary index directory");
     build(&corpus(), index.path()).expect("the real corpus builds");
-    let engine = Engine::open(&corpus(), index.path()).expect("the index opens");
+    let engine = Engine::open(index.path()).expect("the index opens");
 
     for kind in ["keyword", "complaint", "pinyin"] {
         let requests: Vec<SearchRequest> = queries(kind)

@@ -82,7 +82,7 @@ fn main() {
         options.builds, stats.p50, stats.min, stats.max
     );
 
-    let engine = Engine::open(&corpus, &index).expect("the index opens");
+    let engine = Engine::open(&index).expect("the index opens");
     for kind in SEARCH_KINDS {
         let texts = match kind {
             "complaint-joined" => joined(&queries(repo, "complaint")),

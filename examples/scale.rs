@@ -99,7 +99,7 @@ fn main() {
     let build_secs = started.elapsed().as_secs_f64();
     let index_mb = dir_size(&index) as f64 / 1e6;
 
-    let engine = Engine::open(&corpus, &index).expect("the index opens");
+    let engine = Engine::open(&index).expect("the index opens");
     let keyword = latencies(&engine, repo, "keyword", budget);
     let complaint = latencies(&engine, repo, "complaint", budget);
     println!(

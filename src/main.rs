@@ -11,8 +11,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use duty_search::error::Error;
 use duty_search::eval::{evaluate, load_judgments};
-use duty_search::index::{build, is_stale};
-use duty_search::search::{Engine, SearchRequest};
+use duty_search::index::build;
+use duty_search::search::{Engine, LiveIndex, SearchRequest};
 use duty_search::server::{
     AdminToken, AppState, CorsPolicy, Limits, LiveEngine, QueryLog, ZeroHitReport,
 };
@@ -242,9 +242,9 @@ fn run(cli: Cli) -> Outcome {
         Command::Serve(args) => {
             let admin_token = admin_token(args.admin_token_file.as_deref())?;
             let query_log = args.query_log.as_deref().map(QueryLog::open).transpose()?;
-            let engine = open_engine(&cli.corpus, &cli.index)?;
+            check_corpus(&cli.corpus)?;
             let state = AppState {
-                engine: LiveEngine::reindexable(Arc::new(engine), &cli.corpus, &cli.index),
+                engine: LiveEngine::new(LiveIndex::open(&cli.corpus, &cli.index)?),
                 cors: CorsPolicy::merge(args.cors_origins),
                 limits: Limits {
                     max_uri_bytes: args.max_uri_bytes,
@@ -320,43 +320,10 @@ fn check_corpus(corpus: &Path) -> Outcome {
     )))
 }
 
-/// Opens the engine on the live index. Builds the index first when it is missing, older than
-/// the corpus, or names a generation that is not there; rebuilds it from the corpus (saying so
-/// in the log) when it cannot be opened or does not hold what its build wrote.
+/// Opens the engine on the live index, building or rebuilding it from the corpus when needed.
 fn open_engine(corpus: &Path, index: &Path) -> Outcome<Engine> {
     check_corpus(corpus)?;
-    if is_stale(corpus, index)? {
-        tracing::info!(
-            index = %index.display(),
-            "index missing, unreadable or older than the corpus; building it"
-        );
-        let info = build(corpus, index)?;
-        tracing::info!(items = info.items, generation = %info.generation, "index built");
-    }
-    let opened = Engine::open(corpus, index).and_then(|engine| {
-        let (held, built) = (engine.num_items(), engine.info().items as u64);
-        if held == built {
-            Ok(engine)
-        } else {
-            Err(Error::index(
-                index,
-                format!("holds {held} items but its build wrote {built}"),
-            ))
-        }
-    });
-    match opened {
-        Err(error @ (Error::Index { .. } | Error::Io { .. })) => {
-            tracing::warn!(
-                index = %index.display(),
-                %error,
-                "index unusable; rebuilding it from the corpus"
-            );
-            let info = build(corpus, index)?;
-            tracing::info!(items = info.items, generation = %info.generation, "index rebuilt");
-            Ok(Engine::open(corpus, index)?)
-        }
-        other => Ok(other?),
-    }
+    Ok(Engine::open_or_build(corpus, index)?)
 }
 
 /// The admin token of `--admin-token-file` or of DUTY_SEARCH_ADMIN_TOKEN (an empty value is

@@ -143,7 +143,7 @@ fn a_malformed_corpus_is_refused_and_the_previous_index_keeps_serving() {
 
     assert_eq!(current_generation(&index), live, "CURRENT moved");
     assert!(live.is_dir(), "the live generation was removed");
-    let engine = Engine::open(&corpus_dir(), &index).expect("the previous index opens");
+    let engine = Engine::open(&index).expect("the previous index opens");
     assert_eq!(engine.num_items(), common::ITEMS);
     let response = engine
         .search(&SearchRequest::new("燃气").unwrap())

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
-use duty_search::search::Engine;
+use duty_search::search::LiveIndex;
 use duty_search::server::{app, AdminToken, AppState, Limits, LiveEngine, QueryLog, ZeroHitReport};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
@@ -143,10 +143,10 @@ impl Reindexable {
         let corpus = copy(dir.path());
         let index = dir.path().join("index");
         duty_search::index::build(&corpus, &index).expect("the copy indexes");
-        let engine = Engine::open(&corpus, &index).expect("the copy opens");
+        let live = LiveIndex::open(&corpus, &index).expect("the copy opens");
         let state = AppState {
             admin_token: Some(AdminToken::new(TOKEN).expect("a token")),
-            ..AppState::new(LiveEngine::reindexable(Arc::new(engine), &corpus, &index))
+            ..AppState::new(LiveEngine::new(live))
         };
         Reindexable { dir, state }
     }

@@ -32,7 +32,7 @@ fn ids_are_qualified_and_town_filters_and_facets_work() {
     let info = build(&corpus, &index).expect("two towns build");
     assert_eq!(info.items, 522);
     assert_eq!(info.towns, ["东塔寺乡", "金星镇"]);
-    let engine = Engine::open(&corpus, &index).expect("the index opens");
+    let engine = Engine::open(&index).expect("the index opens");
 
     let mut request = SearchRequest::new("燃气").unwrap();
     request.limit = 20;
@@ -96,7 +96,7 @@ fn identical_towns_get_identical_answers() {
     }
     let index = dir.path().join("index");
     assert_eq!(build(&corpus, &index).unwrap().items, 9 * 261);
-    let engine = Engine::open(&corpus, &index).unwrap();
+    let engine = Engine::open(&index).unwrap();
     let judged =
         load_judgments(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev-queries.jsonl"))
             .unwrap();

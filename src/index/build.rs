@@ -22,6 +22,8 @@ pub const LISTS_DIR: &str = "lists";
 const CURRENT_FILE: &str = "CURRENT";
 const BUILD_INFO_FILE: &str = "BUILD.json";
 const GENERATION_PREFIX: &str = "gen-";
+/// Directory of a generation (and of the corpus) holding the lexicon files.
+const LEXICON_DIR: &str = "lexicon";
 /// Memory budget of the index writer, shared by its threads (one per core): a large corpus is
 /// flushed to disk in segments rather than held in memory.
 const WRITER_MEMORY_BYTES: usize = 100_000_000;
@@ -45,10 +47,18 @@ pub struct BuildInfo {
     pub generation: String,
 }
 
-/// An opened index with its build information.
+/// An opened index generation: the index, the lexicon it was built with, and its build
+/// information. Queries must be analysed with this lexicon and segmenter, not with whatever
+/// `corpus/lexicon` holds now, so that both sides of a search agree on what a word is.
 pub struct IndexHandle {
+    /// The generation's directory.
+    pub dir: PathBuf,
     /// The tantivy index, with this crate's tokenizers registered.
     pub index: Index,
+    /// The lexicon the generation was built with (its copy under `gen-…/lexicon/`).
+    pub lexicon: Lexicon,
+    /// The segmenter of that lexicon, shared with the index's tokenizers.
+    pub segmenter: Arc<Segmenter>,
     /// What the build that wrote it reported.
     pub info: BuildInfo,
 }
@@ -159,7 +169,9 @@ pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
         std::process::id()
     );
     let gen_dir = index_dir.join(&generation);
-    let result = write_generation(&gen_dir, &documents, survey.items, segmenter).and_then(|()| {
+    let result = write_generation(&gen_dir, &documents, survey.items, segmenter)
+        .and_then(|()| copy_lexicon(corpus_dir, &gen_dir))
+        .and_then(|()| {
         let info = BuildInfo {
             built_at: since_epoch.as_secs(),
             built_at_text: humantime::format_rfc3339_seconds(now).to_string(),
@@ -287,19 +299,52 @@ fn remove_other_generations(index_dir: &Path, keep: &str) {
     }
 }
 
-/// Opens the live generation of `index_dir`, registering the tokenizers of `segmenter`.
-pub fn open_current(index_dir: &Path, segmenter: Arc<Segmenter>) -> Result<IndexHandle> {
+/// Copies the lexicon files the generation was built with into `gen_dir/lexicon/`, keeping
+/// their paths relative to the corpus directory, so the generation is analysed with them.
+fn copy_lexicon(corpus_dir: &Path, gen_dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(gen_dir.join(LEXICON_DIR)).map_err(|e| Error::io(gen_dir, e))?;
+    for source in Lexicon::files(corpus_dir)? {
+        let relative = source
+            .strip_prefix(corpus_dir)
+            .expect("a lexicon file lies under the corpus directory");
+        let target = gen_dir.join(relative);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        let bytes = std::fs::read(&source).map_err(|e| Error::io(&source, e))?;
+        write_synced(&target, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Opens the live generation of `index_dir` with the lexicon it was built with.
+pub fn open_current(index_dir: &Path) -> Result<IndexHandle> {
     let current = index_dir.join(CURRENT_FILE);
     let generation = std::fs::read_to_string(&current)
-        .map_err(|e| Error::index(index_dir, format!("no live generation ({e})")))?;
+        .map_err(|e| Error::index(&current, format!("no live generation ({e})")))?;
     let gen_dir = index_dir.join(generation.trim());
     let info_path = gen_dir.join(BUILD_INFO_FILE);
     let info_bytes = std::fs::read(&info_path).map_err(|e| Error::io(&info_path, e))?;
     let info: BuildInfo =
         serde_json::from_slice(&info_bytes).map_err(|e| Error::index(&info_path, e))?;
+    let lexicon_dir = gen_dir.join(LEXICON_DIR);
+    if !lexicon_dir.is_dir() {
+        return Err(Error::index(
+            &lexicon_dir,
+            "missing: the generation was built without a copy of its lexicon",
+        ));
+    }
+    let lexicon = Lexicon::load(&gen_dir)?;
+    let segmenter = Arc::new(Segmenter::new(lexicon.segmenter_words()));
     let index = Index::open_in_dir(&gen_dir).map_err(|e| Error::index(&gen_dir, e))?;
-    register_tokenizers(index.tokenizers(), segmenter);
-    Ok(IndexHandle { index, info })
+    register_tokenizers(index.tokenizers(), Arc::clone(&segmenter));
+    Ok(IndexHandle {
+        dir: gen_dir,
+        index,
+        lexicon,
+        segmenter,
+        info,
+    })
 }
 
 /// Whether the index must be (re)built: it has no readable live generation, or a corpus or

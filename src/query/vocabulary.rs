@@ -7,7 +7,6 @@ use tantivy::schema::Field;
 use tantivy::Searcher;
 
 use crate::analysis::pinyin;
-use crate::error::{Error, Result};
 use crate::index::DutySchema;
 
 /// Characters that end a department's name (利通区民政局, 利通区委统战部, 消防救援大队, …).
@@ -36,7 +35,7 @@ impl Vocabulary {
         searcher: &Searcher,
         schema: &DutySchema,
         extra: impl Iterator<Item = &'a str>,
-    ) -> Result<Vocabulary> {
+    ) -> tantivy::Result<Vocabulary> {
         let mut terms = HashSet::new();
         let mut by_field = HashMap::new();
         for (field, _) in schema.weighted_text_fields() {
@@ -187,16 +186,11 @@ pub fn reads_as_department(text: &str) -> bool {
             .any(|suffix| text.ends_with(suffix))
 }
 
-fn field_terms(searcher: &Searcher, field: Field) -> Result<HashSet<String>> {
+fn field_terms(searcher: &Searcher, field: Field) -> tantivy::Result<HashSet<String>> {
     let mut terms = HashSet::new();
     for segment in searcher.segment_readers() {
-        let inverted = segment
-            .inverted_index(field)
-            .map_err(|e| Error::index("index", e))?;
-        let mut stream = inverted
-            .terms()
-            .stream()
-            .map_err(|e| Error::index("index", e))?;
+        let inverted = segment.inverted_index(field)?;
+        let mut stream = inverted.terms().stream()?;
         while stream.advance() {
             if let Ok(term) = std::str::from_utf8(stream.key()) {
                 terms.insert(term.to_string());

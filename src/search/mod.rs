@@ -4,12 +4,12 @@
 mod compile;
 mod highlight;
 mod labels;
+mod live;
 mod rank;
 mod request;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use tantivy::collector::TopDocs;
@@ -18,13 +18,12 @@ use tantivy::schema::Value;
 use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use highlight::{escape, Highlighter};
+pub use live::LiveIndex;
 pub use request::{Facets, Hit, SearchRequest, SearchResponse, MAX_LIMIT, MAX_QUERY_CHARS};
 
-use crate::analysis::Segmenter;
 use crate::corpus::Item;
 use crate::error::{Error, Result};
-use crate::index::{open_current, BuildInfo, DutySchema};
-use crate::lexicon::Lexicon;
+use crate::index::{build, is_stale, open_current, BuildInfo, DutySchema, IndexHandle};
 use crate::query::{QueryAnalyzer, QueryPlan, Vocabulary};
 use compile::{alternative_plan, proximity_queries, term_query};
 use labels::FacetLabels;
@@ -51,33 +50,83 @@ pub struct Engine {
     labels: FacetLabels,
     analyzer: QueryAnalyzer,
     info: BuildInfo,
+    /// The generation directory, named in errors.
+    dir: PathBuf,
 }
 
 impl Engine {
-    /// Opens the live index generation under `index_dir`, with the lexicon of `corpus_dir`.
-    pub fn open(corpus_dir: &Path, index_dir: &Path) -> Result<Engine> {
-        let lexicon = Lexicon::load(corpus_dir)?;
-        let segmenter = Arc::new(Segmenter::new(lexicon.segmenter_words()));
-        let handle = open_current(index_dir, Arc::clone(&segmenter))?;
-        let reader = handle
-            .index
+    /// Opens the live index generation under `index_dir`, whose queries are analysed with the
+    /// lexicon that generation was built with.
+    pub fn open(index_dir: &Path) -> Result<Engine> {
+        let IndexHandle {
+            dir,
+            index,
+            lexicon,
+            segmenter,
+            info,
+        } = open_current(index_dir)?;
+        let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .map_err(|e| Error::index(index_dir, e))?;
+            .map_err(|e| Error::index(&dir, e))?;
         let schema = DutySchema::new();
         let searcher = reader.searcher();
         let lexicon_terms: Vec<String> = lexicon.synonyms.all_terms().map(String::from).collect();
-        let vocabulary =
-            Vocabulary::from_index(&searcher, &schema, lexicon_terms.iter().map(String::as_str))?;
-        let labels = FacetLabels::read(&searcher).map_err(|e| Error::index(index_dir, e))?;
+        let vocabulary = Vocabulary::from_index(
+            &searcher,
+            &schema,
+            lexicon_terms.iter().map(String::as_str),
+        )
+        .map_err(|e| Error::index(&dir, e))?;
+        let labels = FacetLabels::read(&searcher).map_err(|e| Error::index(&dir, e))?;
         Ok(Engine {
             schema,
             reader,
             labels,
             analyzer: QueryAnalyzer::new(segmenter, lexicon, vocabulary),
-            info: handle.info,
+            info,
+            dir,
         })
+    }
+
+    /// Opens the engine on the live index of `index_dir`, building it from `corpus_dir` first
+    /// when it is missing, older than the corpus, or names a generation that is not there, and
+    /// rebuilding it (saying so in the log) when it cannot be opened or does not hold what its
+    /// build wrote. What `serve`, `search` and `eval` start with.
+    pub fn open_or_build(corpus_dir: &Path, index_dir: &Path) -> Result<Engine> {
+        if is_stale(corpus_dir, index_dir)? {
+            tracing::info!(
+                index = %index_dir.display(),
+                "index missing, unreadable or older than the corpus; building it"
+            );
+            let info = build(corpus_dir, index_dir)?;
+            tracing::info!(items = info.items, generation = %info.generation, "index built");
+        }
+        let opened = Engine::open(index_dir).and_then(|engine| {
+            let (held, built) = (engine.num_items(), engine.info().items as u64);
+            if held == built {
+                Ok(engine)
+            } else {
+                Err(Error::index(
+                    &engine.dir,
+                    format!("holds {held} items but its build wrote {built}"),
+                ))
+            }
+        });
+        match opened {
+            Err(error @ (Error::Index { .. } | Error::Io { .. })) => {
+                tracing::warn!(
+                    index = %index_dir.display(),
+                    %error,
+                    "index unusable; rebuilding it from the corpus"
+                );
+                let info = build(corpus_dir, index_dir)?;
+                tracing::info!(items = info.items, generation = %info.generation, "index rebuilt");
+                Engine::open(index_dir)
+            }
+            other => other,
+        }
     }
 
     /// What the build of the open index reported.
@@ -171,7 +220,7 @@ impl Engine {
     ) -> Result<Ranked> {
         let scoring = EnableScoring::enabled_from_searcher(searcher);
         let weight_of =
-            |query: &dyn Query| query.weight(scoring).map_err(|e| Error::index("index", e));
+            |query: &dyn Query| query.weight(scoring).map_err(|e| Error::index(&self.dir, e));
         let vocabulary = self.analyzer.vocabulary();
         let mut alternatives = Vec::new();
         let mut terms: Vec<Term> = Vec::new();
@@ -235,7 +284,7 @@ impl Engine {
             window,
             labels: &self.labels,
         };
-        ranker.rank(searcher).map_err(|e| Error::index("index", e))
+        ranker.rank(searcher).map_err(|e| Error::index(&self.dir, e))
     }
 
     /// One query per filter of the request; an item must match all of them.
@@ -269,7 +318,7 @@ impl Engine {
         let query = term_query(self.schema.id, id);
         let top = searcher
             .search(query.as_ref(), &TopDocs::with_limit(1).order_by_score())
-            .map_err(|e| Error::index("index", e))?;
+            .map_err(|e| Error::index(&self.dir, e))?;
         top.first()
             .map(|(_, address)| self.stored_item(&searcher, *address))
             .transpose()
@@ -278,12 +327,12 @@ impl Engine {
     fn stored_item(&self, searcher: &Searcher, address: tantivy::DocAddress) -> Result<Item> {
         let doc: TantivyDocument = searcher
             .doc(address)
-            .map_err(|e| Error::index("index", e))?;
+            .map_err(|e| Error::index(&self.dir, e))?;
         let json = doc
             .get_first(self.schema.item)
             .and_then(|value| value.as_str())
-            .ok_or_else(|| Error::index("index", "a document has no stored item"))?;
-        serde_json::from_str(json).map_err(|e| Error::index("index", e))
+            .ok_or_else(|| Error::index(&self.dir, "a document has no stored item"))?;
+        serde_json::from_str(json).map_err(|e| Error::index(&self.dir, e))
     }
 }
 
@@ -309,7 +358,6 @@ fn round(score: f32) -> f32 {
 mod tests {
     use super::*;
     use crate::eval::load_judgments;
-    use crate::index::build;
 
     /// An engine on the real corpus, indexed into a temporary directory that lives as long as
     /// the engine is used.
@@ -317,7 +365,7 @@ mod tests {
         let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
         let index = tempfile::tempdir().unwrap();
         build(&corpus, index.path()).unwrap();
-        let engine = Engine::open(&corpus, index.path()).unwrap();
+        let engine = Engine::open(index.path()).unwrap();
         (index, engine)
     }
 

@@ -1,10 +1,10 @@
-//! The engine that answers, swapped whole by a reindex: a rebuild writes a new index generation
-//! from the corpus and opens it while the old engine keeps answering, then one pointer swap puts
-//! the new engine live. A request keeps the engine it started with until it ends.
+//! The live engine as the server uses it: the library's [`LiveIndex`] (the engine answering
+//! now, swapped whole by a reindex), with searches held to one per core and run where they cost
+//! least, and reindexes run off the async workers.
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::Arc;
 
 use axum::http::StatusCode;
 use tokio::sync::Semaphore;
@@ -12,8 +12,8 @@ use tokio::sync::Semaphore;
 use super::error::ApiError;
 use crate::corpus::CorpusError;
 use crate::error::Error;
-use crate::index::{build, BuildInfo};
-use crate::search::{Engine, SearchRequest, SearchResponse};
+use crate::index::BuildInfo;
+use crate::search::{Engine, LiveIndex, SearchRequest, SearchResponse};
 
 /// The largest index searched on the async worker itself rather than on a blocking thread: a
 /// few towns' lists, searched in well under a millisecond.
@@ -22,8 +22,7 @@ pub const INLINE_SEARCH_ITEMS: u64 = 20_000;
 /// The live engine, and where to rebuild it from.
 #[derive(Clone)]
 pub struct LiveEngine {
-    current: Arc<RwLock<Arc<Engine>>>,
-    source: Option<Arc<Source>>,
+    index: Arc<LiveIndex>,
     /// Searches running at once: one per core. A search is CPU work; more threads than cores
     /// would only contend, and each thread costs memory.
     searching: Arc<Semaphore>,
@@ -31,23 +30,20 @@ pub struct LiveEngine {
     inline_items: u64,
 }
 
-/// The directories a reindex reads and writes; one reindex runs at a time.
-struct Source {
-    corpus_dir: PathBuf,
-    index_dir: PathBuf,
-    rebuilding: Mutex<()>,
-}
-
 impl LiveEngine {
-    /// An engine that cannot be reindexed (there is no corpus to rebuild from).
-    pub fn fixed(engine: Arc<Engine>) -> LiveEngine {
+    /// The server's side of `index`.
+    pub fn new(index: LiveIndex) -> LiveEngine {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         LiveEngine {
-            current: Arc::new(RwLock::new(engine)),
-            source: None,
+            index: Arc::new(index),
             searching: Arc::new(Semaphore::new(cores)),
             inline_items: INLINE_SEARCH_ITEMS,
         }
+    }
+
+    /// An engine that cannot be reindexed (there is no corpus to rebuild from).
+    pub fn fixed(engine: Arc<Engine>) -> LiveEngine {
+        LiveEngine::new(LiveIndex::fixed(engine))
     }
 
     /// Searches indexes of at most `items` items on the async worker (the default is
@@ -59,21 +55,9 @@ impl LiveEngine {
         self
     }
 
-    /// `engine`, opened on `index_dir`, which a reindex rebuilds from `corpus_dir`.
-    pub fn reindexable(engine: Arc<Engine>, corpus_dir: &Path, index_dir: &Path) -> LiveEngine {
-        LiveEngine {
-            source: Some(Arc::new(Source {
-                corpus_dir: corpus_dir.to_path_buf(),
-                index_dir: index_dir.to_path_buf(),
-                rebuilding: Mutex::new(()),
-            })),
-            ..LiveEngine::fixed(engine)
-        }
-    }
-
     /// The engine answering now.
     pub fn current(&self) -> Arc<Engine> {
-        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+        self.index.current()
     }
 
     /// Answers `request` with the engine answering now; a search waits its turn while every
@@ -102,40 +86,25 @@ impl LiveEngine {
         .map_err(|panic| Error::index("search", format!("the search panicked: {panic}")))?
     }
 
-    /// Rebuilds the index from the corpus and swaps the new engine in. On any failure the
-    /// engine answering now goes on answering; a corpus or lexicon refused by validation also
-    /// leaves the index on disk as it was.
+    /// Rebuilds the index from the corpus and swaps the new engine in (see
+    /// [`LiveIndex::rebuild`]). It runs on a blocking thread to its end even when the client
+    /// hangs up, so the engine in memory is always the one `index/CURRENT` names.
     pub async fn reindex(&self) -> Result<BuildInfo, ReindexError> {
-        let source = Arc::clone(self.source.as_ref().ok_or(ReindexError::NoCorpus)?);
-        let current = Arc::clone(&self.current);
-        let index_dir = source.index_dir.clone();
-        // One blocking task rebuilds and swaps. It runs to its end even when the client hangs
-        // up, so the engine in memory is always the one `index/CURRENT` names.
-        tokio::task::spawn_blocking(move || {
-            let _one_at_a_time = source
-                .rebuilding
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            build(&source.corpus_dir, &source.index_dir)
-                .map_err(|error| ReindexError::refused_or_failed(error, &source.corpus_dir))?;
-            let engine = Engine::open(&source.corpus_dir, &source.index_dir)
-                .map_err(ReindexError::Failed)?;
-            let info = engine.info().clone();
-            let previous = std::mem::replace(
-                &mut *current.write().unwrap_or_else(PoisonError::into_inner),
-                Arc::new(engine),
-            );
-            // The old engine goes when its last search ends; not while the lock is held.
-            drop(previous);
-            Ok(info)
-        })
-        .await
-        .map_err(|panic| {
-            ReindexError::Failed(Error::index(
-                index_dir,
-                format!("the reindex panicked: {panic}"),
-            ))
-        })?
+        let index = Arc::clone(&self.index);
+        let corpus_dir = index
+            .corpus_dir()
+            .ok_or(ReindexError::NoCorpus)?
+            .to_path_buf();
+        tokio::task::spawn_blocking(move || index.rebuild())
+            .await
+            .map_err(|panic| {
+                ReindexError::Failed(Error::index(
+                    &corpus_dir,
+                    format!("the reindex panicked: {panic}"),
+                ))
+            })?
+            .ok_or(ReindexError::NoCorpus)?
+            .map_err(|error| ReindexError::refused_or_failed(error, &corpus_dir))
     }
 }
 

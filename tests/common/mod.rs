@@ -29,7 +29,7 @@ fn fixture() -> &'static Fixture {
         let info = duty_search::index::build(&corpus_dir(), index_dir.path())
             .unwrap_or_else(|e| panic!("the real corpus indexes: {e}"));
         assert_eq!(info.items as u64, ITEMS, "items indexed");
-        let engine = Engine::open(&corpus_dir(), index_dir.path())
+        let engine = Engine::open(index_dir.path())
             .unwrap_or_else(|e| panic!("the fresh index opens: {e}"));
         Fixture {
             index_dir,
