@@ -10,3 +10,4 @@ pub mod lexicon;
 pub mod query;
 pub mod search;
 pub mod server;
+pub mod tuning;

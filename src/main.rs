@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use duty_search::error::Error;
 use duty_search::eval::{evaluate, load_judgments};
 use duty_search::index::build;
-use duty_search::search::{Engine, LiveIndex, SearchRequest};
+use duty_search::search::{Engine, Explanation, LiveIndex, SearchRequest};
 use duty_search::server::{
     AdminToken, AppState, CorsPolicy, Limits, LiveEngine, QueryLog, ZeroHitReport,
 };
@@ -272,6 +272,7 @@ fn run(cli: Cli) -> Outcome {
             }
             let mut request = SearchRequest::new(&query)?;
             request.limit = limit;
+            request.explain = explain;
             request.validate()?;
             let response = engine.search(&request)?;
             print_response(&response);
@@ -370,6 +371,39 @@ fn print_response(response: &duty_search::search::SearchResponse) {
             title,
             hit.owner_statement
         );
+        if let Some(explanation) = &hit.explanation {
+            print_explanation(explanation);
+        }
+    }
+}
+
+/// A hit's explanation, one line for the formula and one per concept.
+fn print_explanation(explanation: &Explanation) {
+    println!(
+        "    score {} = raw {} (proximity {}) × coverage {}²; evidence {}",
+        explanation.score,
+        explanation.raw,
+        explanation.proximity,
+        explanation.coverage,
+        explanation.evidence
+    );
+    for concept in &explanation.concepts {
+        match &concept.matched {
+            Some(matched) => println!(
+                "      {} (weight {}): {} via {} in {} → {} (evidence {})",
+                concept.concept,
+                concept.weight,
+                matched.term,
+                matched.via.name(),
+                matched.fields.join(", "),
+                matched.score,
+                matched.evidence
+            ),
+            None => println!(
+                "      {} (weight {}): not matched",
+                concept.concept, concept.weight
+            ),
+        }
     }
 }
 

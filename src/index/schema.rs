@@ -8,6 +8,9 @@ use tantivy::TantivyDocument;
 
 use crate::analysis::{BIGRAM_TOKENIZER, CHINESE_TOKENIZER};
 use crate::corpus::{Item, ListKind};
+use crate::tuning::{
+    CATEGORY_BOOST, DEPARTMENTS_BOOST, DEPARTMENT_DUTIES_BOOST, TITLE_BOOST, TOWN_DUTIES_BOOST,
+};
 
 /// The fields of the duty index.
 #[derive(Debug, Clone)]
@@ -96,15 +99,15 @@ impl DutySchema {
         self.schema.clone()
     }
 
-    /// The analysed text fields a query searches, with their boosts: title over town duties over
-    /// department duties over departments over category.
+    /// The analysed text fields a query searches, with their boosts (see [`crate::tuning`]):
+    /// title over town duties over department duties over departments over category.
     pub fn weighted_text_fields(&self) -> [(Field, f32); 5] {
         [
-            (self.title, 3.0),
-            (self.town_duties, 1.6),
-            (self.department_duties, 1.0),
-            (self.departments_text, 0.8),
-            (self.category_text, 0.5),
+            (self.title, TITLE_BOOST),
+            (self.town_duties, TOWN_DUTIES_BOOST),
+            (self.department_duties, DEPARTMENT_DUTIES_BOOST),
+            (self.departments_text, DEPARTMENTS_BOOST),
+            (self.category_text, CATEGORY_BOOST),
         ]
     }
 

@@ -6,10 +6,7 @@ use crate::lexicon::Synonyms;
 
 use super::plan::{AltKind, Alternative, Concept};
 use super::vocabulary::Vocabulary;
-
-/// Importance of a single character typed on its own (吃, or the 1 of a list's numbering):
-/// little evidence of a subject.
-const SINGLE_CHARACTER_IMPORTANCE: f32 = 0.35;
+use crate::tuning::SINGLE_CHARACTER_IMPORTANCE;
 
 /// Builds the query's concepts from its words and the synonym groups found in it, in query order.
 pub fn expand(

@@ -9,10 +9,7 @@ use super::expand::alternative;
 use super::plan::{AltKind, Alternative, Concept};
 use super::segment::is_letters;
 use super::vocabulary::Vocabulary;
-
-/// Importance left to a concept whose typed word jieba knows but the lists never use, when it
-/// is matched by sound only.
-const KNOWN_WORD_HOMOPHONE_IMPORTANCE: f32 = 0.5;
+use crate::tuning::KNOWN_WORD_HOMOPHONE_IMPORTANCE;
 
 /// Replaces unmatched pinyin concepts by the words they spell, and gives unmatched Chinese
 /// concepts their homophones or, failing that, their bigrams.

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-/// How an alternative came about; decides its weight and how much it counts as evidence.
+/// How an alternative came about; decides its weight and how much it counts as evidence
+/// ([`crate::tuning::alternative_weight`], [`crate::tuning::alternative_evidence`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AltKind {
@@ -24,28 +25,16 @@ pub enum AltKind {
 }
 
 impl AltKind {
-    /// Score multiplier: expansions weigh less than the literal terms.
-    pub fn weight(self) -> f32 {
+    /// The kind's name, as the API spells it.
+    pub fn name(self) -> &'static str {
         match self {
-            AltKind::Literal => 1.0,
-            AltKind::Department => 1.0,
-            AltKind::Pinyin => 0.9,
-            AltKind::Synonym => 0.8,
-            AltKind::Homophone => 0.6,
-            AltKind::Part => 0.45,
-            AltKind::Ngram => 0.3,
-        }
-    }
-
-    /// How far a match through this alternative shows that an item is about the query; the
-    /// abstain rule refuses to answer on weak evidence alone.
-    pub fn evidence(self) -> f32 {
-        match self {
-            AltKind::Literal | AltKind::Department => 1.0,
-            AltKind::Pinyin | AltKind::Synonym => 0.9,
-            AltKind::Homophone => 0.8,
-            AltKind::Part => 0.4,
-            AltKind::Ngram => 0.3,
+            AltKind::Literal => "literal",
+            AltKind::Part => "part",
+            AltKind::Synonym => "synonym",
+            AltKind::Pinyin => "pinyin",
+            AltKind::Homophone => "homophone",
+            AltKind::Ngram => "ngram",
+            AltKind::Department => "department",
         }
     }
 }

@@ -10,17 +10,7 @@ use tantivy::Term;
 
 use crate::index::DutySchema;
 use crate::query::{AltKind, Alternative, Concept, Vocabulary};
-
-/// Score of a match on an item's own department or owner: above any text match, so a
-/// department's items rank first for a department query.
-const DEPARTMENT_SCORE: f32 = 100.0;
-/// Tie breaker of the per-field disjunction: the best field counts fully, the others at 70%, so
-/// an item about a term in its title and its duties outranks one that names it in passing.
-pub const FIELD_TIE_BREAKER: f32 = 0.7;
-/// Weight of the proximity bonus (adjacent query words adjacent in a title or duty text).
-pub const PROXIMITY_WEIGHT: f32 = 0.5;
-/// Words the proximity bonus may lie apart.
-const PROXIMITY_SLOP: u32 = 2;
+use crate::tuning::{alternative_weight, DEPARTMENT_SCORE, PROXIMITY_SLOP};
 
 /// One word of an alternative: its term in each field that holds it, with the field's boost.
 pub struct WordPlan {
@@ -53,7 +43,7 @@ pub fn alternative_plan(
     concept: &Concept,
     alternative: &Alternative,
 ) -> Option<AltPlan> {
-    let weight = alternative.kind.weight() * concept.importance;
+    let weight = alternative_weight(alternative.kind) * concept.importance;
     let single = |field: Field, text: &str| WordPlan {
         fields: vec![(Term::from_field_text(field, text), 1.0)],
     };

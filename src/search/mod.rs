@@ -7,6 +7,7 @@ mod labels;
 mod live;
 mod rank;
 mod request;
+mod score;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -19,21 +20,21 @@ use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use highlight::{escape, Highlighter};
 pub use live::LiveIndex;
-pub use request::{Facets, Hit, SearchRequest, SearchResponse, MAX_LIMIT, MAX_QUERY_CHARS};
+pub use request::{
+    ConceptExplanation, Explanation, Facets, Hit, MatchedTerm, SearchRequest, SearchResponse,
+    MAX_LIMIT, MAX_QUERY_CHARS,
+};
 
 use crate::corpus::Item;
 use crate::error::{Error, Result};
 use crate::index::{build, is_stale, open_current, BuildInfo, DutySchema, IndexHandle};
 use crate::query::{QueryAnalyzer, QueryPlan, Vocabulary};
+use crate::tuning::{MIN_EVIDENCE, RELATIVE_CUTOFF};
 use compile::{alternative_plan, proximity_queries, term_query};
 use labels::FacetLabels;
+use score::ConceptWeights;
 use rank::{AltWeight, Candidate, Ranked, Ranker, WINDOW};
 
-/// The best hit must show at least this much evidence (a literal or lexicon word counts 0.9–1,
-/// a word part 0.4, bigrams 0.3, a single character a third of that) or the engine abstains.
-const MIN_EVIDENCE: f32 = 0.75;
-/// Hits scoring below this share of the best hit are noise and are not returned.
-const RELATIVE_CUTOFF: f32 = 0.08;
 /// Suggestions offered when abstaining.
 const SUGGESTIONS: usize = 3;
 /// A suggested title is cut to this many characters.
@@ -192,9 +193,17 @@ impl Engine {
             for candidate in passing.into_iter().skip(request.offset).take(request.limit) {
                 let item = self.stored_item(&searcher, candidate.address)?;
                 let highlights = highlights(&highlighter, &item);
-                response
-                    .hits
-                    .push(Hit::new(item, round(candidate.score), highlights));
+                let mut hit = Hit::new(item, round(candidate.score), highlights);
+                if request.explain {
+                    hit.explanation = Some(self.explain(
+                        &searcher,
+                        &plan,
+                        request,
+                        &ranked,
+                        candidate.address,
+                    )?);
+                }
+                response.hits.push(hit);
             }
         } else {
             for candidate in candidates.iter().take(SUGGESTIONS) {
@@ -218,6 +227,24 @@ impl Engine {
         request: &SearchRequest,
         window: u32,
     ) -> Result<Ranked> {
+        match self.ranker(searcher, plan, request, window)? {
+            Some(ranker) => ranker.rank(searcher).map_err(|e| Error::index(&self.dir, e)),
+            None => Ok(Ranked {
+                candidates: Vec::new(),
+                weights: ConceptWeights::new(&[], &[], 0),
+            }),
+        }
+    }
+
+    /// The ranker of the plan's concepts under the request's filters; `None` when no
+    /// alternative of the plan can match anything.
+    fn ranker(
+        &self,
+        searcher: &Searcher,
+        plan: &QueryPlan,
+        request: &SearchRequest,
+        window: u32,
+    ) -> Result<Option<Ranker<'_>>> {
         let scoring = EnableScoring::enabled_from_searcher(searcher);
         let weight_of =
             |query: &dyn Query| query.weight(scoring).map_err(|e| Error::index(&self.dir, e));
@@ -226,7 +253,7 @@ impl Engine {
         let mut terms: Vec<Term> = Vec::new();
         let mut term_index: HashMap<Term, usize> = HashMap::new();
         for (index, concept) in plan.concepts.iter().enumerate() {
-            for alternative in &concept.alternatives {
+            for (alternative_index, alternative) in concept.alternatives.iter().enumerate() {
                 let Some(alt) =
                     alternative_plan(&self.schema, vocabulary, index, concept, alternative)
                 else {
@@ -251,6 +278,7 @@ impl Engine {
                     .collect();
                 alternatives.push(AltWeight {
                     concept: alt.concept,
+                    alternative: alternative_index,
                     kind: alt.kind,
                     multiplier: alt.multiplier,
                     constant: alt.constant,
@@ -259,9 +287,7 @@ impl Engine {
             }
         }
         if alternatives.is_empty() {
-            return Ok(Ranked {
-                candidates: Vec::new(),
-            });
+            return Ok(None);
         }
         let proximity = proximity_queries(&self.schema, &plan.concepts)
             .iter()
@@ -272,7 +298,7 @@ impl Engine {
             .iter()
             .map(|q| weight_of(q.as_ref()))
             .collect::<Result<Vec<_>>>()?;
-        let ranker = Ranker {
+        Ok(Some(Ranker {
             importance: plan.concepts.iter().map(|c| c.importance).collect(),
             num_docs: searcher.num_docs(),
             alternatives,
@@ -283,8 +309,65 @@ impl Engine {
             at_least: SUGGESTIONS,
             window,
             labels: &self.labels,
-        };
-        ranker.rank(searcher).map_err(|e| Error::index(&self.dir, e))
+        }))
+    }
+
+    /// Why the candidate at `address` scored what it did, in the terms of the plan.
+    fn explain(
+        &self,
+        searcher: &Searcher,
+        plan: &QueryPlan,
+        request: &SearchRequest,
+        ranked: &Ranked,
+        address: tantivy::DocAddress,
+    ) -> Result<Explanation> {
+        let ranker = self
+            .ranker(searcher, plan, request, WINDOW)?
+            .ok_or_else(|| Error::index(&self.dir, "a hit of a query that matches nothing"))?;
+        let matched = ranker
+            .explain(searcher, address)
+            .map_err(|e| Error::index(&self.dir, e))?;
+        let strengths: Vec<f32> = matched
+            .concepts
+            .iter()
+            .map(|m| m.as_ref().map_or(0.0, |m| m.strength))
+            .collect();
+        let scored = ranked.weights.score(matched.raw, &strengths);
+        let schema = self.schema.schema();
+        let concepts = plan
+            .concepts
+            .iter()
+            .zip(&matched.concepts)
+            .enumerate()
+            .map(|(index, (concept, matched))| ConceptExplanation {
+                concept: concept.label.clone(),
+                importance: concept.importance,
+                weight: round(ranked.weights.weight[index]),
+                matched: matched.as_ref().map(|m| {
+                    let alternative =
+                        &concept.alternatives[ranker.alternatives[m.alternative].alternative];
+                    MatchedTerm {
+                        term: alternative.text.clone(),
+                        via: alternative.kind,
+                        fields: m
+                            .fields
+                            .iter()
+                            .map(|field| schema.get_field_name(*field).to_string())
+                            .collect(),
+                        score: round(m.score),
+                        evidence: m.strength,
+                    }
+                }),
+            })
+            .collect();
+        Ok(Explanation {
+            concepts,
+            proximity: round(matched.proximity),
+            raw: round(matched.raw),
+            coverage: round(scored.coverage),
+            evidence: round(scored.evidence),
+            score: round(scored.score),
+        })
     }
 
     /// One query per filter of the request; an item must match all of them.
@@ -367,6 +450,41 @@ mod tests {
         build(&corpus, index.path()).unwrap();
         let engine = Engine::open(index.path()).unwrap();
         (index, engine)
+    }
+
+    /// An explanation recomputes a hit's score by the ranking's own formula: for every judged
+    /// query, with and without a filter, it gives each hit's score and names its concepts.
+    #[test]
+    fn explanations_add_up_to_the_hit_scores() {
+        let (_index, engine) = real_engine();
+        let mut explained = 0;
+        for file in ["dev-queries.jsonl", "holdout-queries.jsonl"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(file);
+            for judgment in load_judgments(&path).unwrap() {
+                let mut request = SearchRequest::new(&judgment.query).unwrap();
+                request.explain = true;
+                for list in [None, Some(crate::corpus::ListKind::Withdrawn)] {
+                    request.list = list;
+                    let response = engine.search(&request).unwrap();
+                    let concepts = engine.analyze(&request.query).concepts.len();
+                    for hit in &response.hits {
+                        let explanation = hit.explanation.as_ref().expect("an explanation");
+                        let tolerance = 1e-3 * hit.score.max(1.0);
+                        assert!(
+                            (explanation.score - hit.score).abs() <= tolerance,
+                            "{}: {} scored {} but is explained as {explanation:?}",
+                            request.query,
+                            hit.id,
+                            hit.score
+                        );
+                        assert_eq!(explanation.concepts.len(), concepts);
+                        assert!(explanation.concepts.iter().any(|c| c.matched.is_some()));
+                        explained += 1;
+                    }
+                }
+            }
+        }
+        assert!(explained > 1000, "only {explained} hits explained");
     }
 
     /// Scoring a window of documents at a time is an optimisation: one document per window,

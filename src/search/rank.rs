@@ -28,21 +28,17 @@ use tantivy::{
     DocAddress, DocId, DocSet, Searcher, SegmentOrdinal, SegmentReader, Term, TERMINATED,
 };
 
-use super::compile::FIELD_TIE_BREAKER;
 use super::labels::FacetLabels;
+use super::score::ConceptWeights;
 use crate::query::AltKind;
-
-/// Specificity (ln(1 + items / items matched)) from which a concept counts as full evidence:
-/// a concept found in more than about an eighth of the items counts proportionally less.
-const FULL_EVIDENCE_SPECIFICITY: f32 = 2.0;
-
-/// How strongly the share of matched concepts scales the score.
-const COVERAGE_EXPONENT: i32 = 2;
+use crate::tuning::{alternative_evidence, FIELD_TIE_BREAKER, PROXIMITY_WEIGHT};
 
 /// The scoring parts of one alternative (see [`super::compile::AltPlan`]).
 pub struct AltWeight {
     /// Index of its concept.
     pub concept: usize,
+    /// Index of the alternative among its concept's.
+    pub alternative: usize,
     /// Its kind, for the evidence it gives.
     pub kind: AltKind,
     /// Kind weight × concept importance (÷ words).
@@ -51,6 +47,30 @@ pub struct AltWeight {
     pub constant: Option<f32>,
     /// Per word that must match, `(index in` [`Ranker::terms`]`, field boost)` per field.
     pub words: Vec<Vec<(usize, f32)>>,
+}
+
+/// How one concept matched one item, as [`Ranker::explain`] finds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConceptMatch {
+    /// The alternative that gave the concept its score: an index into [`Ranker::alternatives`].
+    pub alternative: usize,
+    /// The fields its words matched in, in schema order of first match.
+    pub fields: Vec<Field>,
+    /// The concept's score (its best alternative's).
+    pub score: f32,
+    /// The strongest evidence among the alternatives that matched.
+    pub strength: f32,
+}
+
+/// One item's match, recomputed by [`Ranker::explain`] as the ranking computed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocMatch {
+    /// Per concept of the query, how it matched, if it did.
+    pub concepts: Vec<Option<ConceptMatch>>,
+    /// The proximity bonus.
+    pub proximity: f32,
+    /// The concepts' scores plus the proximity bonus: what coverage then scales.
+    pub raw: f32,
 }
 
 /// A term's BM25 weight over the whole index and where its postings are in each segment,
@@ -168,6 +188,8 @@ pub struct Ranked {
     /// The candidates within the ranker's cutoff (and at least its `at_least` best), best
     /// first.
     pub candidates: Vec<Candidate>,
+    /// How much each concept counted.
+    pub weights: ConceptWeights,
 }
 
 /// Documents scored together. Per-window accumulators take concepts × window pairs of floats,
@@ -221,8 +243,86 @@ impl Ranker<'_> {
             all = segment.output;
             strengths = segment.strengths;
         }
-        Ok(Ranked {
-            candidates: self.finish(all, &strengths),
+        Ok(self.finish(all, &strengths))
+    }
+
+    /// How the item at `address` matched, computed as [`Ranker::rank`] computes it but for this
+    /// one document, by seeking each term's postings to it: what `--explain` shows.
+    pub fn explain(&self, searcher: &Searcher, address: DocAddress) -> tantivy::Result<DocMatch> {
+        let terms = TermStats::resolve(searcher, &self.terms)?;
+        let reader = searcher.segment_reader(address.segment_ord);
+        let doc = address.doc_id;
+        let mut concepts: Vec<Option<ConceptMatch>> = vec![None; self.importance.len()];
+        for (index, alternative) in self.alternatives.iter().enumerate() {
+            if alternative.words.is_empty() {
+                continue;
+            }
+            let mut total = 0.0;
+            let mut fields: Vec<Field> = Vec::new();
+            let mut all_matched = true;
+            for word in &alternative.words {
+                let (mut best, mut sum, mut matched) = (0.0f32, 0.0f32, false);
+                for &(term, boost) in word {
+                    let Some(mut postings) =
+                        postings(reader, address.segment_ord, &self.terms[term], &terms[term])?
+                    else {
+                        continue;
+                    };
+                    if postings.doc() < doc {
+                        postings.postings.seek(doc);
+                    }
+                    if postings.doc() != doc {
+                        continue;
+                    }
+                    let score = boost * postings.score();
+                    (best, sum, matched) = (best.max(score), sum + score, true);
+                    if !fields.contains(&self.terms[term].field()) {
+                        fields.push(self.terms[term].field());
+                    }
+                }
+                if !matched {
+                    all_matched = false;
+                    break;
+                }
+                total += best + FIELD_TIE_BREAKER * (sum - best);
+            }
+            if !all_matched {
+                continue;
+            }
+            let score = alternative.constant.unwrap_or(total) * alternative.multiplier;
+            let strength = alternative_evidence(alternative.kind);
+            let slot = &mut concepts[alternative.concept];
+            match slot {
+                Some(known) => {
+                    known.strength = known.strength.max(strength);
+                    if score > known.score {
+                        (known.score, known.alternative, known.fields) = (score, index, fields);
+                    }
+                }
+                None => {
+                    *slot = Some(ConceptMatch {
+                        alternative: index,
+                        fields,
+                        score,
+                        strength,
+                    })
+                }
+            }
+        }
+        let mut raw: f32 = concepts.iter().flatten().map(|c| c.score).sum();
+        let mut proximity = 0.0;
+        for weight in &self.proximity {
+            let mut scorer = weight.scorer(reader, 1.0)?;
+            if matches(scorer.as_mut(), doc) {
+                let bonus = PROXIMITY_WEIGHT * scorer.score();
+                proximity += bonus;
+                raw += bonus;
+            }
+        }
+        Ok(DocMatch {
+            concepts,
+            proximity,
+            raw,
         })
     }
 
@@ -287,10 +387,10 @@ impl Ranker<'_> {
         })
     }
 
-    /// Weighs each concept by its specificity among the candidates, applies coverage, keeps
-    /// those within the cutoff and sorts them. `strengths` holds, per candidate in order, the
-    /// evidence strength of each concept.
-    fn finish(&self, mut all: Vec<Candidate>, strengths: &[f32]) -> Vec<Candidate> {
+    /// Weighs each concept by its specificity among the candidates, scores them by the formula
+    /// of [`ConceptWeights`], keeps those within the cutoff and sorts them. `strengths` holds,
+    /// per candidate in order, the evidence strength of each concept.
+    fn finish(&self, mut all: Vec<Candidate>, strengths: &[f32]) -> Ranked {
         let concepts = self.importance.len();
         let strengths_of = |i: usize| &strengths[i * concepts..(i + 1) * concepts];
         let mut matching = vec![0usize; concepts];
@@ -299,46 +399,11 @@ impl Ranker<'_> {
                 *count += usize::from(*strength > 0.0);
             }
         }
-        let weights: Vec<f32> = matching
-            .iter()
-            .zip(&self.importance)
-            .map(|(&matching, importance)| {
-                if matching == 0 {
-                    return 0.0;
-                }
-                let specificity = (1.0 + self.num_docs as f32 / matching as f32).ln();
-                importance * specificity
-            })
-            .collect();
-        let total: f32 = weights.iter().sum();
-        // A concept counts as full evidence only when it is specific: one word found in a large
-        // share of the lists (工作, 质量, 手续) proves little about what the query is about.
-        let rarity: Vec<f32> = weights
-            .iter()
-            .zip(&self.importance)
-            .map(|(weight, importance)| {
-                let specificity = if *importance > 0.0 {
-                    weight / importance
-                } else {
-                    0.0
-                };
-                (specificity / FULL_EVIDENCE_SPECIFICITY).min(1.0)
-            })
-            .collect();
+        let weights = ConceptWeights::new(&self.importance, &matching, self.num_docs);
         for (i, candidate) in all.iter_mut().enumerate() {
-            candidate.evidence = strengths_of(i)
-                .iter()
-                .zip(&self.importance)
-                .zip(&rarity)
-                .map(|((strength, importance), rarity)| strength * importance * rarity)
-                .sum();
-            let matched: f32 = weights
-                .iter()
-                .zip(strengths_of(i))
-                .map(|(weight, strength)| weight * strength)
-                .sum();
-            let coverage = if total > 0.0 { matched / total } else { 0.0 };
-            candidate.score = candidate.raw * coverage.powi(COVERAGE_EXPONENT);
+            let scored = weights.score(candidate.raw, strengths_of(i));
+            candidate.score = scored.score;
+            candidate.evidence = scored.evidence;
         }
         let best_first = |a: &Candidate, b: &Candidate| {
             b.score.total_cmp(&a.score).then(a.address.cmp(&b.address))
@@ -352,7 +417,10 @@ impl Ranker<'_> {
             all.truncate(self.at_least);
         }
         all.sort_unstable_by(best_first);
-        all
+        Ranked {
+            candidates: all,
+            weights,
+        }
     }
 }
 
@@ -492,7 +560,7 @@ impl SegmentRanker<'_> {
                 let score = alternative.constant.unwrap_or(alt.total) * alternative.multiplier;
                 let best = &mut self.best[offset * self.concepts + alternative.concept];
                 best.0 = best.0.max(score);
-                best.1 = best.1.max(alternative.kind.evidence());
+                best.1 = best.1.max(alternative_evidence(alternative.kind));
                 self.candidate[offset] = true;
             }
         }
@@ -526,7 +594,7 @@ impl SegmentRanker<'_> {
             .sum();
         for scorer in &mut self.proximity {
             if matches(scorer.as_mut(), doc) {
-                raw += super::compile::PROXIMITY_WEIGHT * scorer.score();
+                raw += PROXIMITY_WEIGHT * scorer.score();
             }
         }
         let passes_filters = self

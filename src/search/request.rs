@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::corpus::{Item, ListKind};
 use crate::error::{Error, Result};
-use crate::query::Interpretation;
+use crate::query::{AltKind, Interpretation};
 
 /// Longest query accepted, in characters: a pasted complaint fits, a pasted document does not.
 pub const MAX_QUERY_CHARS: usize = 512;
@@ -31,6 +31,8 @@ pub struct SearchRequest {
     pub department: Option<String>,
     /// Only this town's items (its name as the lists' headings give it, e.g. 金星镇).
     pub town: Option<String>,
+    /// Whether each hit carries its [`Explanation`].
+    pub explain: bool,
 }
 
 impl SearchRequest {
@@ -44,6 +46,7 @@ impl SearchRequest {
             category: None,
             department: None,
             town: None,
+            explain: false,
         };
         request.validate()?;
         Ok(request)
@@ -99,6 +102,56 @@ pub struct Hit {
     pub score: f32,
     /// Per field, the HTML-escaped text with `<mark>` around matched terms.
     pub highlights: BTreeMap<String, String>,
+    /// Why it scored what it did, when the request asked (`explain`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+}
+
+/// Why a hit scored what it did: each part of the ranking formula (see [`crate::tuning`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// Per concept of the query, in query order: how much it counts and how the item matched it.
+    pub concepts: Vec<ConceptExplanation>,
+    /// The bonus for typed words found close together in the item.
+    pub proximity: f32,
+    /// The matched concepts' scores plus the proximity bonus.
+    pub raw: f32,
+    /// The weighted share of the query's concepts the item matched, 0–1.
+    pub coverage: f32,
+    /// The evidence the abstain rule reads (the best hit needs at least
+    /// [`crate::tuning::MIN_EVIDENCE`]).
+    pub evidence: f32,
+    /// raw × coverage^[`crate::tuning::COVERAGE_EXPONENT`]: the hit's score.
+    pub score: f32,
+}
+
+/// One concept of the query, as one hit matched it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConceptExplanation {
+    /// What the query said for it.
+    pub concept: String,
+    /// Its importance from query analysis (a single character counts less).
+    pub importance: f32,
+    /// Importance × specificity (how few items it matched): its share of coverage.
+    pub weight: f32,
+    /// How the hit matched it; absent when it did not.
+    pub matched: Option<MatchedTerm>,
+}
+
+/// The alternative of a concept that gave a hit its score for that concept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchedTerm {
+    /// The term searched (the word typed, a list term of the lexicon, a department's name…).
+    pub term: String,
+    /// How the term came from the query: literal, synonym, pinyin, homophone, part, ngram or
+    /// department.
+    pub via: AltKind,
+    /// The index fields it matched in (title, town_duties, department_duties, …).
+    pub fields: Vec<String>,
+    /// The concept's score from it.
+    pub score: f32,
+    /// The evidence its kind gives (see [`crate::tuning::alternative_evidence`]).
+    pub evidence: f32,
 }
 
 impl Hit {
@@ -118,6 +171,7 @@ impl Hit {
             town: item.town,
             score,
             highlights,
+            explanation: None,
         }
     }
 }

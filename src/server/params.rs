@@ -45,6 +45,15 @@ pub fn search_request(raw: &str) -> Result<SearchRequest, ApiError> {
             ))
         })?),
     };
+    let explain = match get("explain").as_deref() {
+        None | Some("" | "false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "explain must be true or false, got {other:?}"
+            )))
+        }
+    };
     let request = SearchRequest {
         query,
         limit,
@@ -53,6 +62,7 @@ pub fn search_request(raw: &str) -> Result<SearchRequest, ApiError> {
         category: get("category").filter(|c| !c.is_empty()),
         department: get("department").filter(|d| !d.is_empty()),
         town: get("town").filter(|t| !t.is_empty()),
+        explain,
     };
     request.validate()?;
     Ok(request)
@@ -68,6 +78,8 @@ mod tests {
         assert_eq!(request.query, "燃气");
         assert_eq!((request.limit, request.offset), (10, 0));
         assert_eq!(request.list, Some(ListKind::Coop));
+        assert!(!request.explain);
+        assert!(search_request("q=a&explain=true").unwrap().explain);
     }
 
     #[test]
@@ -79,6 +91,7 @@ mod tests {
             "q=a&limit=x",
             "q=a&offset=-1",
             "q=a&list=other",
+            "q=a&explain=yes",
         ] {
             assert!(search_request(raw).is_err(), "{raw}");
         }

