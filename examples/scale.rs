@@ -86,6 +86,7 @@ fn main() {
     let lexicon = Lexicon::load(&repo.join("corpus")).expect("the lexicon loads");
     write_towns(
         &source,
+        &lexicon.departments,
         &lexicon.synonyms.variants(),
         towns,
         42,

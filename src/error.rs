@@ -18,13 +18,23 @@ pub enum Error {
     /// The corpus directory holds no duty list documents.
     #[error("{}: no duty list documents (*.txt) found", .0.display())]
     EmptyCorpus(PathBuf),
-    /// Two documents give items the same id.
-    #[error("{}: item id {id} already given by an earlier document", path.display())]
-    DuplicateId {
+    /// Two documents give the lists of the same town.
+    #[error("{}: the lists of {town} were already given by an earlier document", path.display())]
+    DuplicateTown {
         /// The later document.
         path: PathBuf,
-        /// The repeated id.
-        id: String,
+        /// The district and town both documents name.
+        town: String,
+    },
+    /// A judged queries file has a bad line.
+    #[error("{}: line {line}: {message}", path.display())]
+    Judgments {
+        /// The judgments file.
+        path: PathBuf,
+        /// The 1-based line at fault.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
     },
     /// A file system operation failed.
     #[error("{}: {source}", path.display())]

@@ -35,8 +35,10 @@ pub fn load_judgments(path: &Path) -> Result<Vec<Judgment>> {
         if line.trim().is_empty() {
             continue;
         }
-        let judgment = serde_json::from_str(line).map_err(|e| {
-            Error::BadRequest(format!("{}: line {}: {e}", path.display(), index + 1))
+        let judgment = serde_json::from_str(line).map_err(|e| Error::Judgments {
+            path: path.to_path_buf(),
+            line: index + 1,
+            message: e.to_string(),
         })?;
         judgments.push(judgment);
     }
@@ -75,7 +77,7 @@ pub struct Metrics {
     pub judged: usize,
     /// Mean reciprocal rank of the first relevant hit in the top 10.
     pub mrr: f64,
-    /// Normalised discounted cumulative gain at 10.
+    /// Normalized discounted cumulative gain at 10.
     pub ndcg: f64,
     /// Share with a relevant hit first.
     pub success_at_1: f64,

@@ -3,7 +3,8 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use duty_search::corpus::{self, Corpus, CorpusError, Item, ListKind};
+use duty_search::corpus::{self, Corpus, CorpusError, DepartmentNames, Item, ListKind};
+use duty_search::lexicon::Lexicon;
 
 fn corpus_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/lists/jinxing-town-duty-lists.txt")
@@ -13,8 +14,14 @@ fn text() -> String {
     std::fs::read_to_string(corpus_path()).expect("the corpus file is readable")
 }
 
+/// The department-name rules of the repository's lexicon.
+fn rules() -> DepartmentNames {
+    Lexicon::department_names(&Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"))
+        .expect("the department rules load")
+}
+
 fn corpus() -> Corpus {
-    corpus::load(&corpus_path()).expect("the real corpus parses")
+    corpus::load(&corpus_path(), &rules()).expect("the real corpus parses")
 }
 
 fn item<'a>(corpus: &'a Corpus, id: &str) -> &'a Item {
@@ -33,7 +40,7 @@ fn lines(text: &str) -> Vec<&str> {
 fn refusal(edit: impl FnOnce(&mut Vec<String>)) -> (usize, String) {
     let mut lines: Vec<String> = lines(&text()).into_iter().map(str::to_owned).collect();
     edit(&mut lines);
-    let error = corpus::parse(&lines.join("\n")).expect_err("the edited copy should be refused");
+    let error = corpus::parse(&lines.join("\n"), &rules()).expect_err("the edited copy should be refused");
     (error.line, error.message)
 }
 
@@ -727,7 +734,7 @@ fn load_names_the_file() {
         text().replacen("二、经济发展（7项）", "二、经济发展（8项）", 1),
     )
     .unwrap();
-    let error = corpus::load(&path).unwrap_err();
+    let error = corpus::load(&path, &rules()).unwrap_err();
     assert!(matches!(error, CorpusError::Parse { .. }));
     assert_eq!(
         error.to_string(),
@@ -738,7 +745,7 @@ fn load_names_the_file() {
     );
 
     let missing = dir.path().join("missing.txt");
-    let error = corpus::load(&missing).unwrap_err();
+    let error = corpus::load(&missing, &rules()).unwrap_err();
     assert!(matches!(error, CorpusError::Io { .. }));
     assert!(error
         .to_string()

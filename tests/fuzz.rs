@@ -7,10 +7,20 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use duty_search::corpus::parse;
+use duty_search::corpus::{Corpus, DepartmentNames, ParseError};
+use duty_search::lexicon::Lexicon;
 use duty_search::error::Error;
 use duty_search::search::SearchRequest;
 use proptest::prelude::*;
+
+/// Parses `text` with the repository's department-name rules.
+fn parse(text: &str) -> Result<Corpus, ParseError> {
+    static RULES: std::sync::OnceLock<DepartmentNames> = std::sync::OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        Lexicon::department_names(&common::corpus_dir()).expect("the department rules load")
+    });
+    duty_search::corpus::parse(text, rules)
+}
 
 fn document() -> &'static str {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();

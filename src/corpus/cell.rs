@@ -1,7 +1,7 @@
-//! Cell text normalisation: one clean line per paragraph or numbered clause.
+//! Tidying table cells: one clean line per paragraph or numbered clause.
 //!
 //! The published tables mix plain text, `<p>` fragments left over from a web export and run-on
-//! numbered clauses (`1.加强…； 2.协调…`). Normalising them once here lets the index, the snippets
+//! numbered clauses (`1.加强…； 2.协调…`). Tidying them once here lets the index, the snippets
 //! and the department extraction all see the same clean text.
 
 /// Marks that follow a clause number (`1.`, `1．`, `1、`).
@@ -13,9 +13,9 @@ const CLAUSE_ENDS: [char; 3] = ['；', ';', '。'];
 /// HTML elements that separate paragraphs; every other tag is dropped without a break.
 const BLOCK_TAGS: [&str; 2] = ["p", "br"];
 
-/// Normalises one table cell: strips HTML tags (paragraphs become lines), puts every numbered
+/// Tidies one table cell: strips HTML tags (paragraphs become lines), puts every numbered
 /// clause on its own line, trims every line and drops empty ones, joining the lines with `\n`.
-pub(crate) fn normalise(cell: &str) -> String {
+pub(crate) fn tidy(cell: &str) -> String {
     break_clauses(&strip_tags(cell))
         .lines()
         .map(str::trim)
@@ -111,57 +111,57 @@ fn tag(text: &str) -> Option<(usize, &str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{clause_number_len, normalise};
+    use super::{clause_number_len, tidy};
 
     #[test]
     fn plain_text_is_only_trimmed() {
-        assert_eq!(normalise("  负责公文处理。 "), "负责公文处理。");
-        assert_eq!(normalise(""), "");
-        assert_eq!(normalise(" \t "), "");
+        assert_eq!(tidy("  负责公文处理。 "), "负责公文处理。");
+        assert_eq!(tidy(""), "");
+        assert_eq!(tidy(" \t "), "");
     }
 
     #[test]
     fn paragraphs_become_lines() {
         let cell = "<p>1.负责本辖区的管理工作；</p> <p>2.对危险房屋进行处置；</p>";
         assert_eq!(
-            normalise(cell),
+            tidy(cell),
             "1.负责本辖区的管理工作；\n2.对危险房屋进行处置；"
         );
     }
 
     #[test]
     fn a_single_paragraph_loses_its_tags() {
-        assert_eq!(normalise("<p>开展食品安全宣传。</p>"), "开展食品安全宣传。");
+        assert_eq!(tidy("<p>开展食品安全宣传。</p>"), "开展食品安全宣传。");
     }
 
     #[test]
     fn other_tags_are_dropped_and_break_tags_break() {
         assert_eq!(
-            normalise("<P class=\"x\">甲<b>乙</b><br/>丙</P>"),
+            tidy("<P class=\"x\">甲<b>乙</b><br/>丙</P>"),
             "甲乙\n丙"
         );
     }
 
     #[test]
     fn angle_brackets_that_are_not_tags_stay() {
-        assert_eq!(normalise("a < b，<5> 与 <中文>"), "a < b，<5> 与 <中文>");
-        assert_eq!(normalise("未闭合<p"), "未闭合<p");
+        assert_eq!(tidy("a < b，<5> 与 <中文>"), "a < b，<5> 与 <中文>");
+        assert_eq!(tidy("未闭合<p"), "未闭合<p");
     }
 
     #[test]
     fn numbered_clauses_after_semicolons_start_lines() {
         let cell = "1.加强燃气安全宣传； 2.协调各社区配合入户检查。";
         assert_eq!(
-            normalise(cell),
+            tidy(cell),
             "1.加强燃气安全宣传；\n2.协调各社区配合入户检查。"
         );
-        assert_eq!(normalise("甲;2.乙;3．丙"), "甲;\n2.乙;\n3．丙");
+        assert_eq!(tidy("甲;2.乙;3．丙"), "甲;\n2.乙;\n3．丙");
     }
 
     #[test]
     fn clauses_after_a_full_stop_or_space_start_lines() {
         assert_eq!(
-            normalise("总则。10、细则 11、附则"),
+            tidy("总则。10、细则 11、附则"),
             "总则。\n10、细则\n11、附则"
         );
     }
@@ -170,7 +170,7 @@ mod tests {
     fn a_lead_in_before_the_first_clause_keeps_its_own_line() {
         let cell = "利通区民政局： 1. 做好宣传工作； 2. 对散埋乱葬点进行迁移治理。";
         assert_eq!(
-            normalise(cell),
+            tidy(cell),
             "利通区民政局：\n1. 做好宣传工作；\n2. 对散埋乱葬点进行迁移治理。"
         );
     }
@@ -187,7 +187,7 @@ mod tests {
             "2024.1起施行",
             "共 100.公顷",
         ] {
-            assert_eq!(normalise(text), text);
+            assert_eq!(tidy(text), text);
         }
     }
 

@@ -1,15 +1,53 @@
-//! Department names: who an item names as its owner.
+//! Department names: who an item names as its owner, and how a name reads as a department's.
 //!
 //! The coop list names its departments in a column of its own; the withdrawn list names the
 //! receiving departments only inside the duty text (`利通区民政局：进行婚姻登记…`), so they are read
-//! from the clauses that begin with a list of department names and a colon.
+//! from the clauses that begin with a list of department names and a colon. What ends a
+//! department's name is data, `corpus/lexicon/departments.txt` ([`DepartmentNames`]), shared with
+//! query analysis.
 
 use super::cell;
 
-/// Endings of department-like names (`分局`, `大队`, `支队` and `办公室` end in one of them too).
-const SUFFIXES: [&str; 11] = [
-    "局", "部", "院", "队", "会", "室", "政府", "中心", "所", "站", "委",
-];
+/// How a name reads as a department's: the endings of department names (局, 部, 大队…) and of the
+/// branch offices that may follow one (分局). Loaded from `corpus/lexicon/departments.txt`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DepartmentNames {
+    suffixes: Vec<String>,
+    branches: Vec<String>,
+}
+
+impl DepartmentNames {
+    /// Rules of these name endings and branch-office endings.
+    pub fn new(suffixes: Vec<String>, branches: Vec<String>) -> DepartmentNames {
+        DepartmentNames { suffixes, branches }
+    }
+
+    /// Whether `name` ends like a department's name, with something before the ending
+    /// (教育局, 统战部; not 局 alone).
+    pub fn ends_like_department(&self, name: &str) -> bool {
+        self.suffixes
+            .iter()
+            .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix.as_str()))
+    }
+
+    /// Whether the department `name` is named by `text`: it ends with `text`, or with a branch
+    /// office after it (公安局 names 吴忠市公安局利通区分局; 政府 does not name
+    /// 利通区人民政府办公室).
+    pub fn names(&self, name: &str, text: &str) -> bool {
+        name.find(text).is_some_and(|at| {
+            let rest = &name[at + text.len()..];
+            rest.is_empty() || self.branches.iter().any(|b| rest.ends_with(b.as_str()))
+        })
+    }
+
+    /// Whether `name` reads as a department in a withdrawn item's duty text: a single word
+    /// (letters and parentheses only) that ends like a department's name.
+    fn is_department(&self, name: &str) -> bool {
+        name.chars()
+            .all(|c| c.is_alphanumeric() || "（）()".contains(c))
+            && self.ends_like_department(name)
+    }
+}
 
 /// Splits a `、`-separated list of departments (coop's 对应上级部门), keeping each name exactly as
 /// written, so that owners match the document character for character.
@@ -24,7 +62,7 @@ pub(crate) fn split(cell: &str) -> Vec<String> {
 /// The receiving departments named in a withdrawn item's 承接部门及履职方式: the names before the
 /// colon of every clause of the form `NAMES：…`, in order and without duplicates. Text that names
 /// nobody (`不再开展此项工作`) yields no department, so no owner is ever invented.
-pub(crate) fn receiving(duties: &str) -> Vec<String> {
+pub(crate) fn receiving(duties: &str, rules: &DepartmentNames) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for clause in duties.split(['；', ';', '\n']) {
         let clause = clause.trim();
@@ -33,7 +71,7 @@ pub(crate) fn receiving(duties: &str) -> Vec<String> {
             continue;
         };
         let candidates: Vec<&str> = head.split('、').map(str::trim).collect();
-        if !candidates.iter().all(|name| is_department(name)) {
+        if !candidates.iter().all(|name| rules.is_department(name)) {
             continue;
         }
         for name in candidates {
@@ -45,19 +83,29 @@ pub(crate) fn receiving(duties: &str) -> Vec<String> {
     names
 }
 
-/// Whether `name` reads as a department: a single word (letters and parentheses only) with a
-/// department-like ending and something before it.
-fn is_department(name: &str) -> bool {
-    name.chars()
-        .all(|c| c.is_alphanumeric() || "（）()".contains(c))
-        && SUFFIXES
-            .iter()
-            .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{receiving, split};
+    use super::{split, DepartmentNames};
+
+    /// The rules of `corpus/lexicon/departments.txt`.
+    fn rules() -> DepartmentNames {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        crate::lexicon::Lexicon::department_names(&corpus).expect("the department rules load")
+    }
+
+    fn receiving(duties: &str) -> Vec<String> {
+        super::receiving(duties, &rules())
+    }
+
+    #[test]
+    fn names_end_like_departments_and_branch_offices_follow_them() {
+        let rules = rules();
+        assert!(rules.ends_like_department("教育局") && rules.ends_like_department("统战部"));
+        assert!(!rules.ends_like_department("局") && !rules.ends_like_department("教育"));
+        assert!(rules.names("吴忠市公安局利通区分局", "公安局"));
+        assert!(rules.names("利通区教育局", "教育局"));
+        assert!(!rules.names("利通区人民政府办公室", "政府"));
+    }
 
     #[test]
     fn split_keeps_names_as_written() {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+pub use departments::DepartmentNames;
 pub use model::{Corpus, Item, ListKind};
 pub use parser::{parse, ParseError};
 
@@ -37,13 +38,13 @@ pub enum CorpusError {
 }
 
 /// Reads and parses a corpus file, so callers get either a validated corpus or an error naming
-/// the file and the line at fault.
-pub fn load(path: &Path) -> Result<Corpus, CorpusError> {
+/// the file and the line at fault; `departments` as for [`parse`].
+pub fn load(path: &Path, departments: &DepartmentNames) -> Result<Corpus, CorpusError> {
     let text = std::fs::read_to_string(path).map_err(|source| CorpusError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    parse(&text).map_err(|source| CorpusError::Parse {
+    parse(&text, departments).map_err(|source| CorpusError::Parse {
         path: path.to_path_buf(),
         source,
     })

@@ -9,7 +9,8 @@
 use thiserror::Error;
 
 use super::model::{Corpus, Item, ListKind};
-use super::{cell, departments, numeral};
+use super::departments::{self, DepartmentNames};
+use super::{cell, numeral};
 
 /// Why a document was refused: the line at fault and what was expected there, so whoever edits
 /// the corpus can find and fix the problem.
@@ -31,10 +32,17 @@ const DISTRICT_SUFFIXES: [char; 4] = ['区', '县', '市', '旗'];
 /// How many characters of an unrecognised row an error message quotes.
 const EXCERPT_CHARS: usize = 40;
 
-/// Parses a whole document into its items, refusing it with the first structural error.
-pub fn parse(text: &str) -> Result<Corpus, ParseError> {
+/// Parses a whole document into its items, refusing it with the first structural error;
+/// `departments` says how the withdrawn list's receiving departments are recognised.
+pub fn parse(text: &str, departments: &DepartmentNames) -> Result<Corpus, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut parser = Parser::default();
+    let mut parser = Parser {
+        departments,
+        place: None,
+        lists_started: 0,
+        list: None,
+        items: Vec::new(),
+    };
     let mut last_line = 0;
     for (index, line) in text.split('\n').enumerate() {
         last_line = index + 1;
@@ -175,8 +183,8 @@ fn error(line: usize, message: impl Into<String>) -> ParseError {
 }
 
 /// The parser's state between lines.
-#[derive(Default)]
-struct Parser {
+struct Parser<'a> {
+    departments: &'a DepartmentNames,
     /// District and town, from the first list heading; the others must agree.
     place: Option<(String, String)>,
     lists_started: usize,
@@ -184,7 +192,7 @@ struct Parser {
     items: Vec<Item>,
 }
 
-impl Parser {
+impl Parser<'_> {
     /// Reads one line: list headings anywhere, everything else inside the open list; before the
     /// first list heading (the preamble) only category headings and item rows are refused.
     fn line(&mut self, number: usize, text: &str) -> Result<(), ParseError> {
@@ -193,7 +201,7 @@ impl Parser {
         }
         let row = classify(text);
         match self.list.as_mut() {
-            Some(list) => list.line(number, text, row, &mut self.items),
+            Some(list) => list.line(number, text, row, self.departments, &mut self.items),
             None => match row {
                 Row::Category(heading) => Err(error(
                     number,
@@ -325,6 +333,7 @@ impl OpenList {
         number: usize,
         text: &str,
         row: Row<'_>,
+        departments: &DepartmentNames,
         items: &mut Vec<Item>,
     ) -> Result<(), ParseError> {
         match row {
@@ -332,7 +341,7 @@ impl OpenList {
             Row::Header(cells) => self.check_header(number, &cells),
             Row::Category(heading) => self.start_category(number, heading),
             Row::Item { seq, cells } => {
-                let item = self.item(number, seq, &cells)?;
+                let item = self.item(number, seq, &cells, departments)?;
                 items.push(item);
                 Ok(())
             }
@@ -402,7 +411,13 @@ impl OpenList {
     }
 
     /// Reads an item row of the open category, checking its number and its cells.
-    fn item(&mut self, number: usize, seq: u32, cells: &[&str]) -> Result<Item, ParseError> {
+    fn item(
+        &mut self,
+        number: usize,
+        seq: u32,
+        cells: &[&str],
+        rules: &DepartmentNames,
+    ) -> Result<Item, ParseError> {
         let Some(category) = self.category.as_mut() else {
             return Err(error(
                 number,
@@ -421,8 +436,8 @@ impl OpenList {
             ));
         }
         let names = &columns(self.kind)[1..];
-        let normalised = |index: usize| {
-            let text = cell::normalise(cells[index]);
+        let tidied = |index: usize| {
+            let text = cell::tidy(cells[index]);
             if text.is_empty() {
                 Err(error(
                     number,
@@ -438,7 +453,7 @@ impl OpenList {
         let (title, departments, department_duties, town_duties, owner) =
             match (self.kind, cells.len()) {
                 (ListKind::Basic, 1) => {
-                    let duty = normalised(0)?;
+                    let duty = tidied(0)?;
                     (
                         duty.clone(),
                         Vec::new(),
@@ -448,8 +463,8 @@ impl OpenList {
                     )
                 }
                 (ListKind::Coop, 4) => {
-                    let title = normalised(0)?;
-                    let departments = departments::split(&normalised(1)?);
+                    let title = tidied(0)?;
+                    let departments = departments::split(&tidied(1)?);
                     if departments.is_empty() {
                         return Err(error(
                             number,
@@ -462,15 +477,15 @@ impl OpenList {
                     (
                         title,
                         departments.clone(),
-                        normalised(2)?,
-                        normalised(3)?,
+                        tidied(2)?,
+                        tidied(3)?,
                         departments,
                     )
                 }
                 (ListKind::Withdrawn, 2) => {
-                    let title = normalised(0)?;
-                    let department_duties = normalised(1)?;
-                    let departments = departments::receiving(&department_duties);
+                    let title = tidied(0)?;
+                    let department_duties = tidied(1)?;
+                    let departments = departments::receiving(&department_duties, rules);
                     (
                         title,
                         departments.clone(),
@@ -539,7 +554,7 @@ impl OpenList {
 
 #[cfg(test)]
 mod tests {
-    use super::{category_heading, classify, parse, split_place, CategoryHeading, Row};
+    use super::{category_heading, classify, split_place, CategoryHeading, Corpus, ParseError, Row};
     use crate::corpus::ListKind;
 
     /// A small well-formed document with all three lists.
@@ -565,6 +580,13 @@ mod tests {
         一、社会保障（2项）\t\t\n\
         1\t婚姻登记\t丙局：进行婚姻登记。\n\
         2\t再生育审批\t不再开展此项工作。";
+
+    /// Parses `text` with the rules of `corpus/lexicon/departments.txt`.
+    fn parse(text: &str) -> Result<Corpus, ParseError> {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let rules = crate::lexicon::Lexicon::department_names(&corpus).expect("the rules load");
+        super::parse(text, &rules)
+    }
 
     fn refusal(text: &str) -> (usize, String) {
         let error = parse(text).expect_err("the document should be refused");

@@ -20,15 +20,17 @@ const REWORD_PER_MILLE: u64 = 200;
 
 /// Writes `towns` synthetic documents derived from `source` into `out_dir` (created if needed),
 /// named `town-00001.txt` …; the same `seed` gives the same corpus. `variants` pairs list terms
-/// with colloquial words for them (from the synonym lexicon).
+/// with colloquial words for them (from the synonym lexicon); `departments` reads the source's
+/// owners.
 pub fn write_towns(
     source: &str,
+    departments: &super::DepartmentNames,
     variants: &[(String, String)],
     towns: usize,
     seed: u64,
     out_dir: &Path,
 ) -> std::io::Result<()> {
-    let parsed = super::parse(source).map_err(std::io::Error::other)?;
+    let parsed = super::parse(source, departments).map_err(std::io::Error::other)?;
     std::fs::create_dir_all(out_dir)?;
     let mut random = SplitMix(seed);
     for index in 0..towns {

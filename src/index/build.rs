@@ -13,7 +13,7 @@ use tantivy::Index;
 use super::schema::DutySchema;
 use crate::analysis::pinyin::to_pinyin_text;
 use crate::analysis::{normalize, register_tokenizers, Segmenter};
-use crate::corpus::{self, Item};
+use crate::corpus;
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
 
@@ -104,6 +104,7 @@ struct Survey {
 /// Parses every document once without indexing: each must be valid, no two may be the same
 /// town, and every synonym's list term must occur somewhere, or nothing is written.
 fn survey(documents: &[PathBuf], lexicon: &Lexicon) -> Result<Survey> {
+    let schema = DutySchema::new();
     let targets = lexicon.synonyms.targets();
     let mut found = vec![false; targets.len()];
     let scanner = (!targets.is_empty())
@@ -114,20 +115,19 @@ fn survey(documents: &[PathBuf], lexicon: &Lexicon) -> Result<Survey> {
         towns: Vec::new(),
     };
     for path in documents {
-        let corpus = corpus::load(path)?;
+        let corpus = corpus::load(path, &lexicon.departments)?;
         if !keys.insert(town_key(&corpus.district, &corpus.town)) {
-            let first = corpus.items.first().map_or_else(String::new, |item| {
-                qualified_id(documents.len(), &corpus.district, &corpus.town, &item.id)
-            });
-            return Err(Error::DuplicateId {
+            return Err(Error::DuplicateTown {
                 path: path.clone(),
-                id: first,
+                town: format!("{}{}", corpus.district, corpus.town),
             });
         }
         if let Some(scanner) = &scanner {
             for item in &corpus.items {
-                for hit in scanner.find_overlapping_iter(&normalize(&searchable_text(item))) {
-                    found[hit.pattern().as_usize()] = true;
+                for (_, text) in schema.searched_texts(item) {
+                    for hit in scanner.find_overlapping_iter(&normalize(&text)) {
+                        found[hit.pattern().as_usize()] = true;
+                    }
                 }
             }
         }
@@ -169,7 +169,7 @@ pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
         std::process::id()
     );
     let gen_dir = index_dir.join(&generation);
-    let result = write_generation(&gen_dir, &documents, survey.items, segmenter)
+    let result = write_generation(&gen_dir, &documents, &lexicon, survey.items, segmenter)
         .and_then(|()| copy_lexicon(corpus_dir, &gen_dir))
         .and_then(|()| {
         let info = BuildInfo {
@@ -196,23 +196,12 @@ pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
     }
 }
 
-/// The text a synonym's right-hand term must occur in.
-fn searchable_text(item: &Item) -> String {
-    format!(
-        "{}\n{}\n{}\n{}\n{}\n",
-        item.title,
-        item.town_duties,
-        item.department_duties,
-        item.departments.join("、"),
-        item.category
-    )
-}
-
 /// Indexes every document into `gen_dir`, one document in memory at a time, with a progress bar
 /// on a terminal for corpora of many towns.
 fn write_generation(
     gen_dir: &Path,
     documents: &[PathBuf],
+    lexicon: &Lexicon,
     items: usize,
     segmenter: Arc<Segmenter>,
 ) -> Result<()> {
@@ -241,7 +230,7 @@ fn write_generation(
             .expect("a valid progress template"),
     );
     for path in documents {
-        let corpus = corpus::load(path)?;
+        let corpus = corpus::load(path, &lexicon.departments)?;
         for mut item in corpus.items {
             item.id = qualified_id(documents.len(), &item.district, &item.town, &item.id);
             writer

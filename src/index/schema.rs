@@ -111,6 +111,23 @@ impl DutySchema {
         ]
     }
 
+    /// An item's text in each field of [`DutySchema::weighted_text_fields`], in that order:
+    /// what a query's words can match, and what a synonym's list term must occur in.
+    pub fn searched_texts(&self, item: &Item) -> [(Field, String); 5] {
+        // A basic item's duty text is its title: indexing it twice would count it twice.
+        let town_duties = match item.list {
+            ListKind::Basic => String::new(),
+            ListKind::Coop | ListKind::Withdrawn => item.town_duties.clone(),
+        };
+        [
+            (self.title, item.title.clone()),
+            (self.town_duties, town_duties),
+            (self.department_duties, item.department_duties.clone()),
+            (self.departments_text, item.departments.join("、")),
+            (self.category_text, item.category.clone()),
+        ]
+    }
+
     /// The document for one item.
     pub fn document(&self, item: &Item) -> TantivyDocument {
         let mut doc = TantivyDocument::default();
@@ -121,23 +138,17 @@ impl DutySchema {
         for name in item.departments.iter().chain(&item.owner) {
             doc.add_text(self.department, name);
         }
-        // A basic item's duty text is its title: indexing it twice would count it twice.
-        let town_duties = match item.list {
-            ListKind::Basic => "",
-            ListKind::Coop | ListKind::Withdrawn => item.town_duties.as_str(),
-        };
-        doc.add_text(self.title, &item.title);
-        doc.add_text(self.town_duties, town_duties);
-        doc.add_text(self.department_duties, &item.department_duties);
-        doc.add_text(self.departments_text, item.departments.join("、"));
-        doc.add_text(self.category_text, &item.category);
-        doc.add_text(
-            self.ngram,
-            format!(
-                "{}\n{}\n{}",
-                item.title, town_duties, item.department_duties
-            ),
-        );
+        let texts = self.searched_texts(item);
+        // The n-gram fallback reads the title and the duty texts.
+        let ngram_text = texts[..3]
+            .iter()
+            .map(|(_, text)| text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for (field, text) in texts {
+            doc.add_text(field, text);
+        }
+        doc.add_text(self.ngram, ngram_text);
         doc.add_text(
             self.item,
             serde_json::to_string(item).expect("an item serializes to JSON"),

@@ -4,12 +4,15 @@
 //!
 //! Changing a file needs a reindex or a restart, never a code change.
 
+mod departments;
 mod source;
 mod stopwords;
 mod synonyms;
 mod userdict;
 
 use std::path::{Path, PathBuf};
+
+use crate::corpus::DepartmentNames;
 
 pub use source::LexiconError;
 pub use stopwords::Stopwords;
@@ -19,6 +22,8 @@ pub use synonyms::{SynonymMatch, Synonyms};
 pub const USERDICT_FILE: &str = "lexicon/userdict.txt";
 /// File of complaint filler words dropped from queries.
 pub const STOPWORDS_FILE: &str = "lexicon/stopwords.txt";
+/// File of department-name rules (name endings, branch offices).
+pub const DEPARTMENTS_FILE: &str = "lexicon/departments.txt";
 /// Directory of synonym group files (`*.txt`, loaded in name order).
 pub const SYNONYMS_DIR: &str = "lexicon/synonyms";
 
@@ -31,25 +36,35 @@ pub struct Lexicon {
     pub stopwords: Stopwords,
     /// Colloquial / abbreviation → list-term groups.
     pub synonyms: Synonyms,
+    /// How a name reads as a department's.
+    pub departments: DepartmentNames,
 }
 
 impl Lexicon {
     /// Loads the lexicon files from `corpus_dir`. A missing stopword file or synonym directory is
-    /// an empty one; a malformed line is an error naming its file and line.
+    /// an empty one (the department rules must exist); a malformed line is an error naming its
+    /// file and line.
     pub fn load(corpus_dir: &Path) -> Result<Lexicon, LexiconError> {
         let user_words = userdict::load(&corpus_dir.join(USERDICT_FILE))?;
         let stopwords = Stopwords::load(&corpus_dir.join(STOPWORDS_FILE))?;
         let synonyms = Synonyms::load(&synonym_files(&corpus_dir.join(SYNONYMS_DIR))?)?;
+        let departments = Lexicon::department_names(corpus_dir)?;
         Ok(Lexicon {
             user_words,
             stopwords,
             synonyms,
+            departments,
         })
+    }
+
+    /// Only the department-name rules of `corpus_dir`: what parsing a list document needs.
+    pub fn department_names(corpus_dir: &Path) -> Result<DepartmentNames, LexiconError> {
+        departments::load(&corpus_dir.join(DEPARTMENTS_FILE))
     }
 
     /// Every lexicon file under `corpus_dir` that exists, for staleness checks.
     pub fn files(corpus_dir: &Path) -> Result<Vec<PathBuf>, LexiconError> {
-        let mut files: Vec<PathBuf> = [USERDICT_FILE, STOPWORDS_FILE]
+        let mut files: Vec<PathBuf> = [USERDICT_FILE, STOPWORDS_FILE, DEPARTMENTS_FILE]
             .iter()
             .map(|name| corpus_dir.join(name))
             .filter(|path| path.exists())

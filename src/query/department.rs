@@ -2,7 +2,7 @@
 //! the lexicon) also matches the items that department owns or leads, which then rank first.
 
 use super::plan::{AltKind, Alternative, Concept};
-use super::vocabulary::{reads_as_department, Vocabulary};
+use super::vocabulary::Vocabulary;
 
 /// Adds a department alternative for every department a concept names.
 ///
@@ -19,7 +19,7 @@ pub fn recognize(concepts: &mut [Concept], vocabulary: &Vocabulary) {
             .map(|alt| alt.text.as_str())
             .collect();
         let mut found: Vec<&str> = Vec::new();
-        if reads_as_department(&concept.label) {
+        if vocabulary.reads_as_department(&concept.label) {
             found.extend(vocabulary.departments_named(&concept.label));
             for text in &expansions {
                 found.extend(vocabulary.departments_named(text));

@@ -7,12 +7,8 @@ use tantivy::schema::Field;
 use tantivy::Searcher;
 
 use crate::analysis::pinyin;
+use crate::corpus::DepartmentNames;
 use crate::index::DutySchema;
-
-/// Characters that end a department's name (利通区民政局, 利通区委统战部, 消防救援大队, …).
-const DEPARTMENT_SUFFIXES: [&str; 12] = [
-    "局", "部", "队", "院", "委", "会", "办", "室", "站", "所", "中心", "政府",
-];
 
 /// Known words, their pinyin, and the department names of the index.
 #[derive(Debug, Clone, Default)]
@@ -26,15 +22,19 @@ pub struct Vocabulary {
     /// (台胞 can read yibao): used only when no word has it as its common reading.
     by_rare_pinyin: HashMap<String, Vec<String>>,
     departments: Vec<String>,
+    /// How a word reads as a department's name.
+    rules: DepartmentNames,
 }
 
 impl Vocabulary {
     /// Reads the analysed text fields' terms and the department names from the index; `extra`
-    /// adds words (the lexicon's terms) to the pinyin map, so pinyin can reach them too.
+    /// adds words (the lexicon's terms) to the pinyin map, so pinyin can reach them too; `rules`
+    /// say what reads as a department's name.
     pub fn from_index<'a>(
         searcher: &Searcher,
         schema: &DutySchema,
         extra: impl Iterator<Item = &'a str>,
+        rules: &DepartmentNames,
     ) -> tantivy::Result<Vocabulary> {
         let mut terms = HashSet::new();
         let mut by_field = HashMap::new();
@@ -53,6 +53,7 @@ impl Vocabulary {
             by_pinyin: HashMap::new(),
             by_rare_pinyin: HashMap::new(),
             departments,
+            rules: rules.clone(),
         };
         let words: Vec<String> = vocabulary.terms.iter().cloned().collect();
         for word in &words {
@@ -148,7 +149,7 @@ impl Vocabulary {
     /// The name must end with `text`, or with a branch office after it (公安局 names
     /// 吴忠市公安局利通区分局), so 政府 does not name 利通区人民政府办公室.
     pub fn departments_named(&self, text: &str) -> Vec<&str> {
-        if !reads_as_department(text) {
+        if !self.reads_as_department(text) {
             return Vec::new();
         }
         self.departments_headed_by(text)
@@ -158,14 +159,14 @@ impl Vocabulary {
     pub fn departments_headed_by(&self, text: &str) -> Vec<&str> {
         self.departments
             .iter()
-            .filter(|name| {
-                name.find(text).is_some_and(|at| {
-                    let rest = &name[at + text.len()..];
-                    rest.is_empty() || rest.ends_with("分局")
-                })
-            })
+            .filter(|name| self.rules.names(name, text))
             .map(String::as_str)
             .collect()
+    }
+
+    /// Whether `text` reads as a department's name: a word ending in 局, 部, 大队, …
+    pub fn reads_as_department(&self, text: &str) -> bool {
+        self.rules.ends_like_department(text)
     }
 
     /// The departments of the index whose name contains `text` (the API's department filter).
@@ -178,13 +179,6 @@ impl Vocabulary {
     }
 }
 
-/// Whether `text` reads as a department's name: two or more characters ending in 局, 部, 大队, …
-pub fn reads_as_department(text: &str) -> bool {
-    text.chars().count() >= 2
-        && DEPARTMENT_SUFFIXES
-            .iter()
-            .any(|suffix| text.ends_with(suffix))
-}
 
 fn field_terms(searcher: &Searcher, field: Field) -> tantivy::Result<HashSet<String>> {
     let mut terms = HashSet::new();
@@ -210,6 +204,10 @@ impl Vocabulary {
             by_pinyin: HashMap::new(),
             by_rare_pinyin: HashMap::new(),
             departments: departments.iter().map(|d| d.to_string()).collect(),
+            rules: crate::lexicon::Lexicon::department_names(
+                &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
+            )
+            .expect("the department rules load"),
         };
         for word in words {
             vocabulary.add_pinyin(word);

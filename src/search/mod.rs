@@ -78,6 +78,7 @@ impl Engine {
             &searcher,
             &schema,
             lexicon_terms.iter().map(String::as_str),
+            &lexicon.departments,
         )
         .map_err(|e| Error::index(&dir, e))?;
         let labels = FacetLabels::read(&searcher).map_err(|e| Error::index(&dir, e))?;

@@ -136,7 +136,7 @@ impl ReindexError {
             Error::Corpus(_)
             | Error::Lexicon(_)
             | Error::EmptyCorpus(_)
-            | Error::DuplicateId { .. } => true,
+            | Error::DuplicateTown { .. } => true,
             Error::Io { path, .. } => path.starts_with(corpus_dir),
             _ => false,
         };
@@ -169,7 +169,8 @@ impl ReindexError {
                 Some((error.path.clone(), (error.line > 0).then_some(error.line)))
             }
             Error::EmptyCorpus(path)
-            | Error::DuplicateId { path, .. }
+            | Error::DuplicateTown { path, .. }
+            | Error::Judgments { path, .. }
             | Error::Io { path, .. }
             | Error::Index { path, .. } => Some((path.clone(), None)),
             _ => None,
