@@ -36,6 +36,14 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A judged query names an item the index does not hold.
+    #[error("judged query {qid} names item {id}, which the index does not hold")]
+    UnknownJudgedItem {
+        /// The query's id.
+        qid: String,
+        /// The unknown item id.
+        id: String,
+    },
     /// A file system operation failed.
     #[error("{}: {source}", path.display())]
     Io {

@@ -85,6 +85,11 @@ pub struct Metrics {
     pub success_at_5: f64,
     /// Mean share of judged items in the top 5.
     pub recall_at_5: f64,
+    /// In-scope queries of a kind dispatched by owner (keyword, complaint, message).
+    pub dispatched: usize,
+    /// Share of those whose first hit has the owner of a grade-2 item (of a grade-1 item when
+    /// none is graded 2): the dispatch accuracy a 12345 desk works by.
+    pub owner_at_1: f64,
     /// Out-of-scope queries.
     pub out_of_scope: usize,
     /// Share of out-of-scope queries answered with no hit.
@@ -128,6 +133,8 @@ struct Sums {
     s1: f64,
     s5: f64,
     r5: f64,
+    dispatched: usize,
+    owner_right: usize,
     oos: usize,
     abstained: usize,
 }
@@ -149,6 +156,12 @@ impl Sums {
             success_at_1: per(self.s1),
             success_at_5: per(self.s5),
             recall_at_5: per(self.r5),
+            dispatched: self.dispatched,
+            owner_at_1: if self.dispatched == 0 {
+                0.0
+            } else {
+                self.owner_right as f64 / self.dispatched as f64
+            },
             out_of_scope: self.oos,
             abstain_rate: if self.oos == 0 {
                 0.0
@@ -167,12 +180,23 @@ pub fn evaluate(engine: &Engine, judgments: &[Judgment]) -> Result<Report> {
     for judgment in judgments {
         let mut request = SearchRequest::new(&judgment.query)?;
         request.limit = DEPTH;
-        let returned: Vec<String> = engine
-            .search(&request)?
-            .hits
-            .into_iter()
-            .map(|hit| hit.id)
-            .collect();
+        let hits = engine.search(&request)?.hits;
+        let owner_right = match hits.first() {
+            Some(first) if DISPATCHED_KINDS.contains(&judgment.kind.as_str()) => {
+                let owner = owner_set(&first.owner);
+                let mut right = false;
+                for id in dispatch_targets(&judgment.rel) {
+                    let item = engine.item(id)?.ok_or_else(|| Error::UnknownJudgedItem {
+                        qid: judgment.qid.clone(),
+                        id: id.clone(),
+                    })?;
+                    right |= owner_set(&item.owner) == owner;
+                }
+                right
+            }
+            _ => false,
+        };
+        let returned: Vec<String> = hits.into_iter().map(|hit| hit.id).collect();
         let grade = |id: &String| judgment.rel.get(id).copied().unwrap_or(0);
         let first_relevant = returned.iter().position(|id| grade(id) > 0).map(|i| i + 1);
         for sums in [
@@ -186,6 +210,10 @@ pub fn evaluate(engine: &Engine, judgments: &[Judgment]) -> Result<Report> {
                 continue;
             }
             sums.judged += 1;
+            if DISPATCHED_KINDS.contains(&judgment.kind.as_str()) {
+                sums.dispatched += 1;
+                sums.owner_right += usize::from(owner_right);
+            }
             sums.mrr += first_relevant.map_or(0.0, |rank| 1.0 / rank as f64);
             sums.s1 += f64::from(u8::from(first_relevant == Some(1)));
             sums.s5 += f64::from(u8::from(first_relevant.is_some_and(|r| r <= 5)));
@@ -211,6 +239,26 @@ pub fn evaluate(engine: &Engine, judgments: &[Judgment]) -> Result<Report> {
             .collect(),
         outcomes,
     })
+}
+
+/// Kinds whose answers are dispatched to an owner, for [`Metrics::owner_at_1`].
+const DISPATCHED_KINDS: [&str; 3] = ["keyword", "complaint", "message"];
+
+/// The items whose owner a first hit must have: those graded 2, or graded 1 when none is.
+fn dispatch_targets(rel: &BTreeMap<String, u8>) -> Vec<&String> {
+    let top = rel.values().copied().max().unwrap_or(0);
+    rel.iter()
+        .filter(|(_, grade)| **grade == top)
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// Owners as a set: the same departments in another order are the same owner.
+fn owner_set(owner: &[String]) -> Vec<&str> {
+    let mut set: Vec<&str> = owner.iter().map(String::as_str).collect();
+    set.sort_unstable();
+    set.dedup();
+    set
 }
 
 fn ndcg(returned: &[String], rel: &BTreeMap<String, u8>) -> f64 {
@@ -240,9 +288,9 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "| kind | queries | MRR@10 | nDCG@10 | Success@1 | Success@5 | Recall@5 | abstain (oos) |"
+            "| kind | queries | MRR@10 | nDCG@10 | Success@1 | Success@5 | Recall@5 | owner@1 | abstain (oos) |"
         )?;
-        writeln!(f, "|---|---|---|---|---|---|---|---|")?;
+        writeln!(f, "|---|---|---|---|---|---|---|---|---|")?;
         let row = |f: &mut fmt::Formatter<'_>, kind: &str, m: &Metrics| {
             let judged = |value: f64| {
                 if m.judged == 0 {
@@ -251,6 +299,11 @@ impl fmt::Display for Report {
                     format!("{value:.3}")
                 }
             };
+            let owner = if m.dispatched == 0 {
+                "–".to_string()
+            } else {
+                format!("{:.3}", m.owner_at_1)
+            };
             let abstain = if m.out_of_scope == 0 {
                 "–".to_string()
             } else {
@@ -258,7 +311,7 @@ impl fmt::Display for Report {
             };
             writeln!(
                 f,
-                "| {kind} | {} | {} | {} | {} | {} | {} | {abstain} |",
+                "| {kind} | {} | {} | {} | {} | {} | {} | {owner} | {abstain} |",
                 m.queries,
                 judged(m.mrr),
                 judged(m.ndcg),
