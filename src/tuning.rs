@@ -5,7 +5,7 @@
 //! search QUERY --explain` and `explain=true` on the API show each part's contribution to a hit.
 //! A leaf module: query analysis, the index schema and the ranker all read it.
 
-use crate::query::AltKind;
+use crate::query::{AltKind, Role};
 
 /// Boost of a match in an item's title (事项名称): the title says what the duty is. Tuned on dev.
 pub const TITLE_BOOST: f32 = 3.0;
@@ -81,5 +81,18 @@ pub fn alternative_evidence(kind: AltKind) -> f32 {
         AltKind::Homophone => 0.8,
         AltKind::Part => 0.4,
         AltKind::Ngram => 0.3,
+    }
+}
+
+/// How much a concept counts by where it stands in the message (it scales the concept's
+/// importance): a letter's matter fully, the story around it and the writer's introduction,
+/// setting and names less. Tuned on dev-messages and dev-blind-messages.
+pub fn role_weight(role: Role) -> f32 {
+    match role {
+        Role::Matter | Role::OffTopic => 1.0,
+        Role::Background => 0.5,
+        Role::Setting => 0.3,
+        Role::Introduction => 0.25,
+        Role::Name => 0.2,
     }
 }

@@ -16,6 +16,9 @@ pub struct Word {
     pub end: usize,
     /// Dictionary words inside this word (2 and 3 characters), excluding the word itself.
     pub parts: Vec<Part>,
+    /// jieba's part-of-speech tag (`n`, `v`, `ns` for a place, `t` for a time…), for words of
+    /// [`Segmenter::tagged_words`]; empty otherwise.
+    pub tag: String,
 }
 
 /// A dictionary word found inside a longer [`Word`].
@@ -73,6 +76,27 @@ impl Segmenter {
                 start: token.byte_start,
                 end: token.byte_end,
                 parts: self.parts(token.word, token.byte_start),
+                tag: String::new(),
+            })
+            .collect();
+        (normalized, words)
+    }
+
+    /// [`Segmenter::words`] with each word's part-of-speech tag: what query analysis reads a
+    /// letter's places, names and times by. The same cut, so the words are the same.
+    pub fn tagged_words(&self, text: &str) -> (String, Vec<Word>) {
+        let normalized = normalize(text);
+        let words = self
+            .jieba
+            .tag(&normalized, true)
+            .into_iter()
+            .filter(|tag| is_wordlike(tag.word))
+            .map(|tag| Word {
+                text: tag.word.to_string(),
+                start: tag.byte_start,
+                end: tag.byte_end,
+                parts: self.parts(tag.word, tag.byte_start),
+                tag: tag.tag.to_string(),
             })
             .collect();
         (normalized, words)
@@ -135,6 +159,20 @@ mod tests {
         assert!(words.contains(&"九小场所".to_string()), "{words:?}");
         assert!(words.contains(&"飞线充电".to_string()), "{words:?}");
         assert!(words.iter().all(|w| w != "，" && w != "。" && w != "“"));
+    }
+
+    #[test]
+    fn tagged_words_cut_alike_and_carry_tags() {
+        let segmenter = Segmenter::new(["电瓶车"]);
+        let text = "王大爷昨天晚上在银川的楼道里给电瓶车充电";
+        let (_, plain) = segmenter.words(text);
+        let (_, tagged) = segmenter.tagged_words(text);
+        let words = |words: &[super::Word]| words.iter().map(|w| w.text.clone()).collect::<Vec<_>>();
+        assert_eq!(words(&plain), words(&tagged));
+        let tag = |word: &str| tagged.iter().find(|w| w.text == word).unwrap().tag.clone();
+        assert_eq!(tag("王大爷"), "nr");
+        assert_eq!(tag("昨天晚上"), "t");
+        assert_eq!(tag("银川"), "ns");
     }
 
     #[test]

@@ -3,56 +3,15 @@
 
 use std::path::Path;
 
-use super::source::{content_lines, LexiconError};
+use super::source::{word_sections, LexiconError};
 use crate::corpus::DepartmentNames;
 
 /// Loads the rules file, which must exist: without it no withdrawn item's receiving department
 /// could be read, and its owner would silently be lost.
 pub fn load(path: &Path) -> Result<DepartmentNames, LexiconError> {
-    if !path.exists() {
-        return Err(LexiconError::at(
-            path,
-            0,
-            "missing: the department-name rules are needed to read owners",
-        ));
-    }
-    let mut suffixes: Vec<String> = Vec::new();
-    let mut branches: Vec<String> = Vec::new();
-    for (number, line) in content_lines(path)? {
-        let Some((kind, words)) = line.split_once(':') else {
-            return Err(LexiconError::at(
-                path,
-                number,
-                "expected `suffix: WORD …` or `branch: WORD …`",
-            ));
-        };
-        let list = match kind.trim() {
-            "suffix" => &mut suffixes,
-            "branch" => &mut branches,
-            other => {
-                return Err(LexiconError::at(
-                    path,
-                    number,
-                    format!("unknown rule {other:?}; expected suffix or branch"),
-                ))
-            }
-        };
-        let mut any = false;
-        for word in words.split_whitespace() {
-            if list.iter().any(|known| known == word) {
-                return Err(LexiconError::at(
-                    path,
-                    number,
-                    format!("{word} is given twice"),
-                ));
-            }
-            list.push(word.to_string());
-            any = true;
-        }
-        if !any {
-            return Err(LexiconError::at(path, number, "a rule without words"));
-        }
-    }
+    let [suffixes, branches]: [Vec<String>; 2] = word_sections(path, &["suffix", "branch"], true)?
+        .try_into()
+        .expect("one list per kind");
     if suffixes.is_empty() {
         return Err(LexiconError::at(path, 0, "no `suffix:` rule"));
     }

@@ -5,6 +5,8 @@
 //! Changing a file needs a reindex or a restart, never a code change.
 
 mod departments;
+mod letter;
+mod phrases;
 mod source;
 mod stopwords;
 mod synonyms;
@@ -14,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use crate::corpus::DepartmentNames;
 
+pub use letter::{Intents, LetterShape};
+pub use phrases::Phrases;
 pub use source::LexiconError;
 pub use stopwords::Stopwords;
 pub use synonyms::{SynonymMatch, Synonyms};
@@ -24,6 +28,12 @@ pub const USERDICT_FILE: &str = "lexicon/userdict.txt";
 pub const STOPWORDS_FILE: &str = "lexicon/stopwords.txt";
 /// File of department-name rules (name endings, branch offices).
 pub const DEPARTMENTS_FILE: &str = "lexicon/departments.txt";
+/// File of what marks a letter's clauses and words.
+pub const LETTER_FILE: &str = "lexicon/letter.txt";
+/// File of the topics outside the lists.
+pub const SCOPE_FILE: &str = "lexicon/scope.txt";
+/// File of message intents and item action kinds.
+pub const INTENTS_FILE: &str = "lexicon/intents.txt";
 /// Directory of synonym group files (`*.txt`, loaded in name order).
 pub const SYNONYMS_DIR: &str = "lexicon/synonyms";
 
@@ -38,6 +48,12 @@ pub struct Lexicon {
     pub synonyms: Synonyms,
     /// How a name reads as a department's.
     pub departments: DepartmentNames,
+    /// What marks a letter's clauses and words.
+    pub letter: LetterShape,
+    /// Topics none of the lists covers.
+    pub scope: Phrases,
+    /// What a message asks for and what an item does.
+    pub intents: Intents,
 }
 
 impl Lexicon {
@@ -54,6 +70,9 @@ impl Lexicon {
             stopwords,
             synonyms,
             departments,
+            letter: LetterShape::load(&corpus_dir.join(LETTER_FILE))?,
+            scope: letter::load_scope(&corpus_dir.join(SCOPE_FILE))?,
+            intents: Intents::load(&corpus_dir.join(INTENTS_FILE))?,
         })
     }
 
@@ -64,7 +83,14 @@ impl Lexicon {
 
     /// Every lexicon file under `corpus_dir` that exists, for staleness checks.
     pub fn files(corpus_dir: &Path) -> Result<Vec<PathBuf>, LexiconError> {
-        let mut files: Vec<PathBuf> = [USERDICT_FILE, STOPWORDS_FILE, DEPARTMENTS_FILE]
+        let mut files: Vec<PathBuf> = [
+            USERDICT_FILE,
+            STOPWORDS_FILE,
+            DEPARTMENTS_FILE,
+            LETTER_FILE,
+            SCOPE_FILE,
+            INTENTS_FILE,
+        ]
             .iter()
             .map(|name| corpus_dir.join(name))
             .filter(|path| path.exists())

@@ -46,3 +46,56 @@ pub fn content_lines(path: &Path) -> Result<Vec<(usize, String)>, LexiconError> 
         .map(|(number, line)| (number, line.to_string()))
         .collect())
 }
+
+/// The lines of a `kind: WORD WORD …` file (department rules, letter shapes, intents): per kind
+/// of `kinds`, its words in file order, several lines of a kind adding up. A line without a
+/// colon, of another kind, without words, or repeating a word of its kind is refused with its
+/// line. `required` says whether a missing file is an error (otherwise it has no words).
+pub fn word_sections(
+    path: &Path,
+    kinds: &[&str],
+    required: bool,
+) -> Result<Vec<Vec<String>>, LexiconError> {
+    if required && !path.exists() {
+        return Err(LexiconError::at(path, 0, "missing"));
+    }
+    let mut sections: Vec<Vec<String>> = vec![Vec::new(); kinds.len()];
+    for (number, line) in content_lines(path)? {
+        let Some((kind, words)) = line.split_once(':') else {
+            return Err(LexiconError::at(
+                path,
+                number,
+                format!("expected `KIND: WORD …` with KIND one of {}", kinds.join(", ")),
+            ));
+        };
+        let Some(slot) = kinds.iter().position(|k| *k == kind.trim()) else {
+            return Err(LexiconError::at(
+                path,
+                number,
+                format!(
+                    "unknown kind {:?}; expected one of {}",
+                    kind.trim(),
+                    kinds.join(", ")
+                ),
+            ));
+        };
+        let list = &mut sections[slot];
+        let mut any = false;
+        for word in words.split_whitespace() {
+            let word = crate::analysis::normalize(word);
+            if list.contains(&word) {
+                return Err(LexiconError::at(
+                    path,
+                    number,
+                    format!("{word} is given twice as {}", kinds[slot]),
+                ));
+            }
+            list.push(word);
+            any = true;
+        }
+        if !any {
+            return Err(LexiconError::at(path, number, "a line without words"));
+        }
+    }
+    Ok(sections)
+}

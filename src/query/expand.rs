@@ -28,11 +28,7 @@ pub fn expand(
         }
         placed.push((
             found.start,
-            Concept {
-                label: found.trigger.to_string(),
-                importance: 1.0,
-                alternatives,
-            },
+            Concept::new(found.trigger, found.start, alternatives),
         ));
     }
     for word in words {
@@ -72,13 +68,13 @@ fn word_concept(word: &Word, vocabulary: &Vocabulary) -> Concept {
     }
     let single_character = word.text.chars().count() == 1;
     Concept {
-        label: word.text.clone(),
         importance: if single_character {
             SINGLE_CHARACTER_IMPORTANCE
         } else {
             1.0
         },
-        alternatives,
+        tag: word.tag.clone(),
+        ..Concept::new(word.text.clone(), word.start, alternatives)
     }
 }
 

@@ -1,18 +1,23 @@
 //! Query analysis as a pipeline, one stage per module:
-//! segment → drop filler → expand synonyms → pinyin fallback → recognise departments.
+//! segment → read the clauses → drop filler → expand synonyms → pinyin fallback → recognise
+//! departments → mark topics outside the lists → weigh words by role → read the intent.
 //! The result is a [`QueryPlan`] of concepts that the search module turns into tantivy queries.
 
+mod clauses;
 mod department;
 mod expand;
 mod filler;
+mod intent;
 mod pinyin;
 mod plan;
+mod scope;
 mod segment;
 mod vocabulary;
+mod weigh;
 
 use std::sync::Arc;
 
-pub use plan::{AltKind, Alternative, Concept, Expansion, Interpretation, QueryPlan};
+pub use plan::{AltKind, Alternative, Concept, Expansion, Intent, Interpretation, QueryPlan, Role};
 pub use vocabulary::Vocabulary;
 
 use crate::analysis::Segmenter;
@@ -43,6 +48,7 @@ impl QueryAnalyzer {
     /// Analyses one query.
     pub fn analyze(&self, query: &str) -> QueryPlan {
         let (normalized, words) = segment::segment(&self.segmenter, query);
+        let clauses = clauses::Clauses::read(&normalized, &self.lexicon.letter);
         let words = filler::drop_filler(words, &self.lexicon.stopwords);
         let concepts = expand::expand(
             &normalized,
@@ -58,9 +64,13 @@ impl QueryAnalyzer {
             &self.segmenter,
         );
         department::recognize(&mut concepts, &self.vocabulary);
+        scope::mark_outside(&mut concepts, &normalized, &self.lexicon.scope);
+        weigh::weigh(&mut concepts, &clauses, &self.lexicon.letter);
+        let intent = intent::intent(&normalized, &self.lexicon.intents);
         QueryPlan {
             normalized,
             concepts,
+            intent,
         }
     }
 }

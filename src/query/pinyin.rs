@@ -26,6 +26,7 @@ pub fn fallback(
         } else if is_letters(&concept.label) {
             out.extend(spelled_words(
                 &concept.label,
+                concept.start,
                 vocabulary,
                 synonyms,
                 segmenter,
@@ -40,6 +41,7 @@ pub fn fallback(
 /// The concepts spelled by joined pinyin letters, one per word; nothing when they spell none.
 fn spelled_words(
     letters: &str,
+    start: usize,
     vocabulary: &Vocabulary,
     synonyms: &Synonyms,
     segmenter: &Segmenter,
@@ -57,11 +59,7 @@ fn spelled_words(
                 synonyms,
                 segmenter,
             );
-            Concept {
-                label: piece,
-                importance: 1.0,
-                alternatives,
-            }
+            Concept::new(piece, start, alternatives)
         })
         .collect()
 }
@@ -144,11 +142,7 @@ mod tests {
     use super::*;
 
     fn concept(label: &str) -> Concept {
-        Concept {
-            label: label.into(),
-            importance: 1.0,
-            alternatives: Vec::new(),
-        }
+        Concept::new(label, 0, Vec::new())
     }
 
     #[test]

@@ -50,15 +50,59 @@ pub struct Alternative {
     pub kind: AltKind,
 }
 
+/// Where a concept stands in the message, which decides how much it counts
+/// ([`crate::tuning::role_weight`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// What the message is about: a clause stating a harm or a request, or any word of a short
+    /// query.
+    Matter,
+    /// The story around the matter: a clause of a letter that states neither harm nor request.
+    Background,
+    /// The writer's self-introduction (我是X村X组村民).
+    Introduction,
+    /// A place, person, time, number or address part (金星镇, 三组, 2023年, 某某).
+    Name,
+    /// The writer's setting (小区, 物业, 村委会), or a department a long message names as
+    /// context (打过派出所电话).
+    Setting,
+    /// A topic none of the lists covers (公交线路, 宽带): no item can match it.
+    OffTopic,
+}
+
 /// One thing the user asked about: a typed word, a recognised colloquial term, a pinyin word.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Concept {
     /// What the user typed for it.
     pub label: String,
-    /// How much the concept counts: a single character counts less than a word.
+    /// How much the concept counts: a single character counts less than a word, a place name
+    /// or a background clause's word less than the matter.
     pub importance: f32,
+    /// Where it stands in the message.
+    pub role: Role,
     /// The terms that match it; the concept scores by its best-matching alternative.
     pub alternatives: Vec<Alternative>,
+    /// Byte offset in the normalized query, to find its clause.
+    #[serde(skip)]
+    pub start: usize,
+    /// jieba's part-of-speech tag of its word (empty for a lexicon or pinyin concept).
+    #[serde(skip)]
+    pub tag: String,
+}
+
+impl Concept {
+    /// A concept of `label` at byte `start`, matched by `alternatives`, counting fully.
+    pub fn new(label: impl Into<String>, start: usize, alternatives: Vec<Alternative>) -> Concept {
+        Concept {
+            label: label.into(),
+            importance: 1.0,
+            role: Role::Matter,
+            alternatives,
+            start,
+            tag: String::new(),
+        }
+    }
 }
 
 /// An expansion shown to staff: `from` was also searched as `to`.
@@ -81,6 +125,16 @@ pub struct Interpretation {
     pub expansions: Vec<Expansion>,
 }
 
+/// What a message asks for, which steers between an item's service and its enforcement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Intent {
+    /// To get, apply for or learn how to get something (高龄津贴怎么申请).
+    Apply,
+    /// To report abuse or fraud (有人冒领高龄津贴).
+    Report,
+}
+
 /// The analysed query.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct QueryPlan {
@@ -88,6 +142,8 @@ pub struct QueryPlan {
     pub normalized: String,
     /// The concepts to match, in query order.
     pub concepts: Vec<Concept>,
+    /// What the message asks for, when its words say.
+    pub intent: Option<Intent>,
 }
 
 impl QueryPlan {

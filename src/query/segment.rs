@@ -5,7 +5,7 @@ use crate::analysis::{Segmenter, Word};
 
 /// The normalized query and its words.
 pub fn segment(segmenter: &Segmenter, query: &str) -> (String, Vec<Word>) {
-    let (normalized, words) = segmenter.words(query);
+    let (normalized, words) = segmenter.tagged_words(query);
     let mut merged: Vec<Word> = Vec::with_capacity(words.len());
     for word in words {
         if let Some(previous) = merged.last_mut() {

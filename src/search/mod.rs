@@ -28,7 +28,7 @@ pub use request::{
 use crate::corpus::Item;
 use crate::error::{Error, Result};
 use crate::index::{build, is_stale, open_current, BuildInfo, DutySchema, IndexHandle};
-use crate::query::{QueryAnalyzer, QueryPlan, Vocabulary};
+use crate::query::{QueryAnalyzer, QueryPlan, Role, Vocabulary};
 use crate::tuning::{MIN_EVIDENCE, RELATIVE_CUTOFF};
 use compile::{alternative_plan, proximity_queries, term_query};
 use labels::FacetLabels;
@@ -232,7 +232,7 @@ impl Engine {
             Some(ranker) => ranker.rank(searcher).map_err(|e| Error::index(&self.dir, e)),
             None => Ok(Ranked {
                 candidates: Vec::new(),
-                weights: ConceptWeights::new(&[], &[], 0),
+                weights: ConceptWeights::new(&[], &[], &[], 0),
             }),
         }
     }
@@ -301,6 +301,11 @@ impl Engine {
             .collect::<Result<Vec<_>>>()?;
         Ok(Some(Ranker {
             importance: plan.concepts.iter().map(|c| c.importance).collect(),
+            off_topic: plan
+                .concepts
+                .iter()
+                .map(|c| c.role == Role::OffTopic)
+                .collect(),
             num_docs: searcher.num_docs(),
             alternatives,
             terms,

@@ -200,6 +200,8 @@ pub const WINDOW: u32 = 1024;
 pub struct Ranker<'a> {
     /// Importance of each concept.
     pub importance: Vec<f32>,
+    /// Per concept, whether it names a topic outside the lists (see [`ConceptWeights::new`]).
+    pub off_topic: Vec<bool>,
     /// Items in the index, for the concepts' inverse document frequencies.
     pub num_docs: u64,
     /// Every alternative of every concept; one without words never matches.
@@ -399,7 +401,7 @@ impl Ranker<'_> {
                 *count += usize::from(*strength > 0.0);
             }
         }
-        let weights = ConceptWeights::new(&self.importance, &matching, self.num_docs);
+        let weights = ConceptWeights::new(&self.importance, &matching, &self.off_topic, self.num_docs);
         for (i, candidate) in all.iter_mut().enumerate() {
             let scored = weights.score(candidate.raw, strengths_of(i));
             candidate.score = scored.score;

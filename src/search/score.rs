@@ -36,15 +36,23 @@ pub struct Scored {
 
 impl ConceptWeights {
     /// Weights for concepts of `importance` of which `matching[i]` items (out of `num_docs`)
-    /// matched concept `i`.
-    pub fn new(importance: &[f32], matching: &[usize], num_docs: u64) -> ConceptWeights {
+    /// matched concept `i`. A concept nothing matched weighs nothing, unless `off_topic` says
+    /// it names a topic outside the lists: it then weighs as a concept of one item, so it
+    /// counts against every item's coverage.
+    pub fn new(
+        importance: &[f32],
+        matching: &[usize],
+        off_topic: &[bool],
+        num_docs: u64,
+    ) -> ConceptWeights {
         let specificity: Vec<f32> = matching
             .iter()
-            .map(|&matching| {
-                if matching == 0 {
+            .zip(off_topic.iter().chain(std::iter::repeat(&false)))
+            .map(|(&matching, &off_topic)| {
+                if matching == 0 && !off_topic {
                     0.0
                 } else {
-                    (1.0 + num_docs as f32 / matching as f32).ln()
+                    (1.0 + num_docs as f32 / matching.max(1) as f32).ln()
                 }
             })
             .collect();
@@ -97,7 +105,7 @@ mod tests {
 
     #[test]
     fn one_concept_fully_matched_keeps_its_raw_score() {
-        let weights = ConceptWeights::new(&[1.0], &[3], 100);
+        let weights = ConceptWeights::new(&[1.0], &[3], &[], 100);
         let scored = weights.score(7.5, &[1.0]);
         assert!(close(scored.coverage, 1.0));
         assert!(close(scored.score, 7.5));
@@ -107,12 +115,12 @@ mod tests {
     #[test]
     fn coverage_is_the_weighted_share_of_concepts_and_squares_into_the_score() {
         // Two concepts matching as many items weigh the same: half the weight matched.
-        let weights = ConceptWeights::new(&[1.0, 1.0], &[10, 10], 100);
+        let weights = ConceptWeights::new(&[1.0, 1.0], &[10, 10], &[], 100);
         let half = weights.score(8.0, &[1.0, 0.0]);
         assert!(close(half.coverage, 0.5));
         assert!(close(half.score, 8.0 * 0.25));
         // The rarer concept weighs more: matching it alone covers more than the common one.
-        let weights = ConceptWeights::new(&[1.0, 1.0], &[2, 50], 100);
+        let weights = ConceptWeights::new(&[1.0, 1.0], &[2, 50], &[], 100);
         let rare = weights.score(1.0, &[1.0, 0.0]).coverage;
         let common = weights.score(1.0, &[0.0, 1.0]).coverage;
         assert!(rare > 0.7 && common < 0.3 && close(rare + common, 1.0));
@@ -120,7 +128,7 @@ mod tests {
 
     #[test]
     fn weak_evidence_counts_for_less_in_coverage_and_evidence() {
-        let weights = ConceptWeights::new(&[1.0, 1.0], &[5, 5], 100);
+        let weights = ConceptWeights::new(&[1.0, 1.0], &[5, 5], &[], 100);
         let strong = weights.score(1.0, &[1.0, 1.0]);
         let part = weights.score(1.0, &[1.0, 0.4]);
         assert!(close(strong.coverage, 1.0));
@@ -131,19 +139,19 @@ mod tests {
     #[test]
     fn a_common_or_unimportant_concept_proves_little() {
         // In 60 of 100 items: specificity ln(1 + 100/60) ≈ 0.98, half of full evidence.
-        let common = ConceptWeights::new(&[1.0], &[60], 100).score(1.0, &[1.0]);
+        let common = ConceptWeights::new(&[1.0], &[60], &[], 100).score(1.0, &[1.0]);
         assert!(common.evidence > 0.45 && common.evidence < 0.5, "{common:?}");
         // A single character (importance 0.35) counts a third.
-        let single = ConceptWeights::new(&[0.35], &[1], 100).score(1.0, &[1.0]);
+        let single = ConceptWeights::new(&[0.35], &[1], &[], 100).score(1.0, &[1.0]);
         assert!(close(single.evidence, 0.35));
     }
 
     #[test]
     fn concepts_nothing_matched_weigh_nothing() {
-        let weights = ConceptWeights::new(&[1.0, 1.0], &[4, 0], 100);
+        let weights = ConceptWeights::new(&[1.0, 1.0], &[4, 0], &[], 100);
         assert_eq!(weights.weight[1], 0.0);
         let scored = weights.score(2.0, &[1.0, 0.0]);
         assert!(close(scored.coverage, 1.0), "an unmatchable concept costs no coverage");
-        assert_eq!(ConceptWeights::new(&[], &[], 100).score(1.0, &[]).score, 0.0);
+        assert_eq!(ConceptWeights::new(&[], &[], &[], 100).score(1.0, &[]).score, 0.0);
     }
 }

@@ -1,0 +1,117 @@
+//! Stage 2, a letter's clauses: the message is cut into clauses at its punctuation, and each is
+//! read as the matter (it states a harm or a request), the story around it, or the writer's
+//! self-introduction, by the markers of `corpus/lexicon/letter.txt`.
+
+use crate::lexicon::LetterShape;
+
+/// How a clause reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClauseKind {
+    /// It states a harm or a request, or the message marks no clause so.
+    Matter,
+    /// The story around the matter.
+    Background,
+    /// The writer introducing themselves (我是X村村民).
+    Introduction,
+}
+
+/// The clauses of a normalized message, as byte ranges with their kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clauses {
+    clauses: Vec<(usize, usize, ClauseKind)>,
+}
+
+/// Clauses from which a message tells a story around its matter; a shorter one, a complaint
+/// such as 老人一个人住，吃饭没人管, is all matter.
+const LETTER_CLAUSES: usize = 3;
+
+/// Characters that end a clause.
+fn ends_clause(c: char) -> bool {
+    matches!(
+        c,
+        '，' | ',' | '。' | '.' | '！' | '!' | '？' | '?' | '；' | ';' | '：' | ':' | '…'
+    ) || c.is_whitespace()
+}
+
+impl Clauses {
+    /// Reads the clauses of `normalized` by the markers of `shape`.
+    pub fn read(normalized: &str, shape: &LetterShape) -> Clauses {
+        let mut clauses = Vec::new();
+        let mut start = 0;
+        for (at, c) in normalized.char_indices().chain([(normalized.len(), '。')]) {
+            if !ends_clause(c) {
+                continue;
+            }
+            let text = &normalized[start..at];
+            if text.chars().any(char::is_alphanumeric) {
+                let kind = if shape.intro.starts(text) {
+                    ClauseKind::Introduction
+                } else if shape.request.any_in(text) || shape.harm.any_in(text) {
+                    ClauseKind::Matter
+                } else {
+                    ClauseKind::Background
+                };
+                clauses.push((start, at, kind));
+            }
+            start = at + c.len_utf8();
+        }
+        let story = clauses.len() >= LETTER_CLAUSES;
+        if !story || !clauses.iter().any(|(_, _, kind)| *kind == ClauseKind::Matter) {
+            for clause in &mut clauses {
+                if clause.2 == ClauseKind::Background {
+                    clause.2 = ClauseKind::Matter;
+                }
+            }
+        }
+        Clauses { clauses }
+    }
+
+    /// The kind of the clause holding byte `at` (the matter, for a position in no clause).
+    pub fn kind_at(&self, at: usize) -> ClauseKind {
+        self.clauses
+            .iter()
+            .find(|(start, end, _)| *start <= at && at < *end)
+            .map_or(ClauseKind::Matter, |(_, _, kind)| *kind)
+    }
+
+    /// The clauses' kinds, in order.
+    #[cfg(test)]
+    pub fn kinds(&self) -> Vec<ClauseKind> {
+        self.clauses.iter().map(|(_, _, kind)| *kind).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lexicon::Phrases;
+
+    fn shape() -> LetterShape {
+        let words = |list: &[&str]| Phrases::new(list.iter().map(|w| w.to_string()).collect());
+        LetterShape {
+            request: words(&["希望", "请"]),
+            harm: words(&["臭"]),
+            intro: words(&["我是"]),
+            ..LetterShape::default()
+        }
+    }
+
+    #[test]
+    fn clauses_read_as_introduction_story_and_matter() {
+        let text = "我是三组村民，去年搬来的，养猪场臭得很，希望管管";
+        let clauses = Clauses::read(text, &shape());
+        use ClauseKind::*;
+        assert_eq!(clauses.kinds(), [Introduction, Background, Matter, Matter]);
+        assert_eq!(clauses.kind_at(text.find("去年").unwrap()), Background);
+        assert_eq!(clauses.kind_at(text.find("养猪场").unwrap()), Matter);
+    }
+
+    #[test]
+    fn a_message_marking_no_clause_or_too_short_for_a_story_is_all_matter() {
+        let clauses = Clauses::read("楼道 电瓶车充电，天天这样", &shape());
+        assert!(clauses.kinds().iter().all(|kind| *kind == ClauseKind::Matter));
+        let clauses = Clauses::read("老人一个人住，臭得很", &shape());
+        assert!(clauses.kinds().iter().all(|kind| *kind == ClauseKind::Matter));
+        assert_eq!(Clauses::read("", &shape()).kinds(), []);
+    }
+}
