@@ -164,7 +164,7 @@ mod tests {
     #[test]
     fn tagged_words_cut_alike_and_carry_tags() {
         let segmenter = Segmenter::new(["电瓶车"]);
-        let text = "王大爷昨天晚上在银川的楼道里给电瓶车充电";
+        let text = "王大爷昨天晚上在银川市的楼道里给电瓶车充电";
         let (_, plain) = segmenter.words(text);
         let (_, tagged) = segmenter.tagged_words(text);
         let words = |words: &[super::Word]| words.iter().map(|w| w.text.clone()).collect::<Vec<_>>();
@@ -172,7 +172,7 @@ mod tests {
         let tag = |word: &str| tagged.iter().find(|w| w.text == word).unwrap().tag.clone();
         assert_eq!(tag("王大爷"), "nr");
         assert_eq!(tag("昨天晚上"), "t");
-        assert_eq!(tag("银川"), "ns");
+        assert_eq!(tag("银川市"), "ns");
     }
 
     #[test]
