@@ -45,6 +45,15 @@ pub const FULL_EVIDENCE_SPECIFICITY: f32 = 2.0;
 /// a word part 0.4, bigrams 0.3, a single character a third of that) or the engine abstains.
 /// Tuned on dev and holdout out-of-scope queries.
 pub const MIN_EVIDENCE: f32 = 0.75;
+/// The evidence the best hit of a letter must show: a letter's words count for less by their
+/// role and everyday frequency, so its threshold is lower. Calibrated on dev-messages and
+/// dev-blind-messages (see README, "Confidence").
+pub const LETTER_MIN_EVIDENCE: f32 = 0.4;
+/// The share of a letter's concepts the best hit must cover. Calibrated as above.
+pub const LETTER_MIN_COVERAGE: f32 = 0.15;
+/// The evidence the best hit must show when the query names a topic outside the lists
+/// (`scope.txt`): its other words meet the lists by chance. Calibrated as above.
+pub const OFF_TOPIC_MIN_EVIDENCE: f32 = 1.5;
 /// Hits scoring below this share of the best hit are noise and are not returned. Tuned on dev
 /// (Recall@5 against out-of-scope noise).
 pub const RELATIVE_CUTOFF: f32 = 0.08;
@@ -84,6 +93,25 @@ pub fn alternative_evidence(kind: AltKind) -> f32 {
     }
 }
 
+/// General frequency (jieba's dictionary count) up to which a letter's word is a key concept and
+/// counts fully (电梯 524, 噪音 221, 低保 40). Tuned on dev-blind-messages.
+pub const KEY_CONCEPT_FREQUENCY: f32 = 500.0;
+/// General frequency from which a letter's word is everyday speech and counts
+/// [`EVERYDAY_WORD_WEIGHT`] (通过 35,063, 孩子 17,465). Tuned on dev-blind-messages.
+pub const EVERYDAY_WORD_FREQUENCY: f32 = 20_000.0;
+/// What an everyday word of a letter counts. Tuned on dev-blind-messages.
+pub const EVERYDAY_WORD_WEIGHT: f32 = 0.2;
+
+/// How much a word of a letter counts by how common it is in general Chinese (key-concept
+/// weighting of a verbose query by corpus frequency, as in Bendersky & Croft 2008): fully up to
+/// [`KEY_CONCEPT_FREQUENCY`], falling with the log of the frequency to
+/// [`EVERYDAY_WORD_WEIGHT`] at [`EVERYDAY_WORD_FREQUENCY`] (证明 6,425 counts about 0.4).
+pub fn key_weight(frequency: usize) -> f32 {
+    let (key, everyday) = (KEY_CONCEPT_FREQUENCY.log10(), EVERYDAY_WORD_FREQUENCY.log10());
+    let position = ((frequency.max(1) as f32).log10() - key) / (everyday - key);
+    1.0 - position.clamp(0.0, 1.0) * (1.0 - EVERYDAY_WORD_WEIGHT)
+}
+
 /// How much a concept counts by where it stands in the message (it scales the concept's
 /// importance): a letter's matter fully, the story around it and the writer's introduction,
 /// setting and names less. Tuned on dev-messages and dev-blind-messages.
@@ -91,8 +119,9 @@ pub fn role_weight(role: Role) -> f32 {
     match role {
         Role::Matter | Role::OffTopic => 1.0,
         Role::Background => 0.5,
-        Role::Setting => 0.3,
+        Role::Setting | Role::Request => 0.3,
         Role::Introduction => 0.25,
         Role::Name => 0.2,
+        Role::Function => 0.1,
     }
 }

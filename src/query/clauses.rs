@@ -21,6 +21,13 @@ pub struct Clauses {
     clauses: Vec<(usize, usize, ClauseKind)>,
 }
 
+impl Clauses {
+    /// Whether the message is a letter: enough clauses to tell a story around its matter.
+    pub fn is_letter(&self) -> bool {
+        self.clauses.len() >= LETTER_CLAUSES
+    }
+}
+
 /// Clauses from which a message tells a story around its matter; a shorter one, a complaint
 /// such as 老人一个人住，吃饭没人管, is all matter.
 const LETTER_CLAUSES: usize = 3;

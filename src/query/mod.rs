@@ -65,12 +65,19 @@ impl QueryAnalyzer {
         );
         department::recognize(&mut concepts, &self.vocabulary);
         scope::mark_outside(&mut concepts, &normalized, &self.lexicon.scope);
-        weigh::weigh(&mut concepts, &clauses, &self.lexicon.letter);
+        weigh::weigh(
+            &mut concepts,
+            &clauses,
+            &self.lexicon.letter,
+            &self.segmenter,
+            &self.vocabulary,
+        );
         let intent = intent::intent(&normalized, &self.lexicon.intents);
         QueryPlan {
             normalized,
             concepts,
             intent,
+            letter: clauses.is_letter(),
         }
     }
 }

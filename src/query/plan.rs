@@ -67,6 +67,12 @@ pub enum Role {
     /// The writer's setting (小区, 物业, 村委会), or a department a long message names as
     /// context (打过派出所电话).
     Setting,
+    /// A word of asking itself (举报, 反映, 处理, 解决): what the writer wants done, not about
+    /// what.
+    Request,
+    /// A function word the filler list lacks (就, 也, 这, 着): jieba tags it a pronoun, adverb,
+    /// preposition, conjunction, particle or direction.
+    Function,
     /// A topic none of the lists covers (公交线路, 宽带): no item can match it.
     OffTopic,
 }
@@ -144,6 +150,9 @@ pub struct QueryPlan {
     pub concepts: Vec<Concept>,
     /// What the message asks for, when its words say.
     pub intent: Option<Intent>,
+    /// Whether the query is a letter (clauses telling a story around a matter) rather than a
+    /// keyword or a short complaint: its abstain rule is its own.
+    pub letter: bool,
 }
 
 impl QueryPlan {

@@ -7,13 +7,46 @@
 use super::clauses::{ClauseKind, Clauses};
 use super::plan::{AltKind, Concept, Role};
 use crate::lexicon::LetterShape;
-use crate::tuning::role_weight;
+use super::vocabulary::Vocabulary;
+use crate::analysis::Segmenter;
+use crate::tuning::{key_weight, role_weight};
 
 /// jieba's tags of places, persons, times, numbers and measure words.
 const NAME_TAGS: [&str; 9] = ["ns", "nr", "nrt", "nrfg", "t", "tg", "m", "mq", "q"];
 
-/// Gives every concept (but off-topic ones, already placed) its role and scales its importance.
-pub fn weigh(concepts: &mut [Concept], clauses: &Clauses, shape: &LetterShape) {
+/// jieba's tags of function words: pronouns, adverbs, prepositions, conjunctions, particles,
+/// modal words, interjections, onomatopoeia and directions.
+const FUNCTION_TAGS: [&str; 15] = [
+    "r", "d", "p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "e", "o", "f",
+];
+
+/// Whether a word of this tag is a name: places, persons, times, numbers. jieba's dictionary
+/// tags some common nouns as names (幼儿园 as a person's), so a word the lists use is a person
+/// only never, and a place only when it ends like one (金星镇, 利通区).
+fn is_name_tag(tag: &str, word: &str, known: bool) -> bool {
+    if !NAME_TAGS.contains(&tag) {
+        return false;
+    }
+    match tag {
+        "nr" | "nrt" | "nrfg" => !known,
+        "ns" => !known || word.ends_with(PLACE_ENDINGS),
+        _ => true,
+    }
+}
+
+/// How place names end.
+const PLACE_ENDINGS: [char; 7] = ['省', '市', '县', '区', '镇', '乡', '村'];
+
+/// Gives every concept (but off-topic ones, already placed) its role and scales its importance;
+/// a word said again is one concept, at its most important place.
+pub fn weigh(
+    concepts: &mut Vec<Concept>,
+    clauses: &Clauses,
+    shape: &LetterShape,
+    segmenter: &Segmenter,
+    vocabulary: &Vocabulary,
+) {
+    let known = |word: &str| vocabulary.contains(word);
     let mut previous_is_name = false;
     for concept in concepts.iter_mut() {
         if concept.role == Role::OffTopic {
@@ -25,7 +58,7 @@ pub fn weigh(concepts: &mut [Concept], clauses: &Clauses, shape: &LetterShape) {
             .iter()
             .any(|alt| alt.kind == AltKind::Synonym);
         let name = !bridged
-            && (NAME_TAGS.contains(&concept.tag.as_str())
+            && (is_name_tag(&concept.tag, &concept.label, known(&concept.label))
                 || shape.placeholder.has(&concept.label)
                 || shape.placeholder.words().iter().any(|p| {
                     p.chars().count() > 1 && concept.label.contains(p.as_str())
@@ -37,6 +70,10 @@ pub fn weigh(concepts: &mut [Concept], clauses: &Clauses, shape: &LetterShape) {
             Role::Name
         } else if !bridged && shape.setting.has(&concept.label) {
             Role::Setting
+        } else if !bridged && shape.request.has(&concept.label) {
+            Role::Request
+        } else if !bridged && FUNCTION_TAGS.contains(&concept.tag.as_str()) {
+            Role::Function
         } else {
             match clauses.kind_at(concept.start) {
                 ClauseKind::Matter => Role::Matter,
@@ -54,7 +91,21 @@ pub fn weigh(concepts: &mut [Concept], clauses: &Clauses, shape: &LetterShape) {
             concept.role = Role::Matter;
         }
         concept.importance *= role_weight(concept.role);
+        if clauses.is_letter() && concept.role != Role::OffTopic {
+            concept.importance *= key_weight(segmenter.general_frequency(&concept.label));
+        }
     }
+    let mut merged: Vec<Concept> = Vec::with_capacity(concepts.len());
+    for concept in concepts.drain(..) {
+        match merged.iter_mut().find(|known| known.label == concept.label) {
+            Some(known) if known.importance < concept.importance => {
+                (known.importance, known.role) = (concept.importance, concept.role);
+            }
+            Some(_) => {}
+            None => merged.push(concept),
+        }
+    }
+    *concepts = merged;
 }
 
 #[cfg(test)]
@@ -104,8 +155,9 @@ mod tests {
             concept(text, "臭", "a", literal),
         ];
         concepts[2].start = text.find("三组").unwrap() + "三".len();
-        weigh(&mut concepts, &Clauses::read(text, &shape()), &shape());
+        weigh(&mut concepts, &Clauses::read(text, &shape()), &shape(), &Segmenter::new([]), &Vocabulary::default());
         let roles: Vec<Role> = concepts.iter().map(|c| c.role).collect();
+        assert_eq!(concepts.len(), 7, "no word is said twice");
         use Role::*;
         assert_eq!(
             roles,
@@ -116,13 +168,31 @@ mod tests {
     }
 
     #[test]
+    fn function_words_weigh_little_and_repeats_merge_at_their_best() {
+        let text = "就这样，臭得很，又臭又脏";
+        let literal = Some(AltKind::Literal);
+        let mut concepts = vec![
+            concept(text, "就", "d", literal),
+            concept(text, "臭", "a", literal),
+            Concept {
+                tag: "a".into(),
+                ..Concept::new("臭", text.rfind("臭").unwrap(), Vec::new())
+            },
+        ];
+        weigh(&mut concepts, &Clauses::read(text, &shape()), &shape(), &Segmenter::new([]), &Vocabulary::default());
+        assert_eq!(concepts.len(), 2);
+        assert_eq!(concepts[0].role, Role::Function);
+        assert_eq!((concepts[1].role, concepts[1].importance), (Role::Matter, 1.0));
+    }
+
+    #[test]
     fn setting_words_count_fully_when_nothing_else_matches() {
         let text = "小区的事";
         let mut concepts = vec![
             concept(text, "小区", "n", Some(AltKind::Literal)),
             concept(text, "事", "n", None),
         ];
-        weigh(&mut concepts, &Clauses::read(text, &shape()), &shape());
+        weigh(&mut concepts, &Clauses::read(text, &shape()), &shape(), &Segmenter::new([]), &Vocabulary::default());
         assert_eq!(concepts[0].role, Role::Matter);
         assert_eq!(concepts[0].importance, 1.0);
     }

@@ -29,7 +29,10 @@ use crate::corpus::Item;
 use crate::error::{Error, Result};
 use crate::index::{build, is_stale, open_current, BuildInfo, DutySchema, IndexHandle};
 use crate::query::{QueryAnalyzer, QueryPlan, Role, Vocabulary};
-use crate::tuning::{MIN_EVIDENCE, RELATIVE_CUTOFF};
+use crate::tuning::{
+    LETTER_MIN_COVERAGE, LETTER_MIN_EVIDENCE, MIN_EVIDENCE, OFF_TOPIC_MIN_EVIDENCE,
+    RELATIVE_CUTOFF,
+};
 use compile::{alternative_plan, proximity_queries, term_query};
 use labels::FacetLabels;
 use score::ConceptWeights;
@@ -165,7 +168,7 @@ impl Engine {
         };
         let confident = candidates
             .first()
-            .is_some_and(|best| best.evidence >= MIN_EVIDENCE);
+            .is_some_and(|best| answers(&plan, best.evidence, best.coverage));
         if confident {
             let floor = candidates[0].score * RELATIVE_CUTOFF;
             let kept: Vec<&Candidate> = candidates.iter().filter(|c| c.score >= floor).collect();
@@ -423,6 +426,22 @@ impl Engine {
             .ok_or_else(|| Error::index(&self.dir, "a document has no stored item"))?;
         serde_json::from_str(json).map_err(|e| Error::index(&self.dir, e))
     }
+}
+
+/// The abstain rule: whether a best hit of this `evidence` and `coverage` answers `plan`. A
+/// short query needs [`MIN_EVIDENCE`]; a letter, whose words each count for less, needs
+/// [`LETTER_MIN_EVIDENCE`] and [`LETTER_MIN_COVERAGE`]; a query naming a topic outside the
+/// lists needs [`OFF_TOPIC_MIN_EVIDENCE`], since its other words meet the lists by chance.
+fn answers(plan: &QueryPlan, evidence: f32, coverage: f32) -> bool {
+    let (mut needed, least_coverage) = if plan.letter {
+        (LETTER_MIN_EVIDENCE, LETTER_MIN_COVERAGE)
+    } else {
+        (MIN_EVIDENCE, 0.0)
+    };
+    if plan.concepts.iter().any(|c| c.role == Role::OffTopic) {
+        needed = needed.max(OFF_TOPIC_MIN_EVIDENCE);
+    }
+    evidence >= needed && coverage >= least_coverage
 }
 
 fn highlights(highlighter: &Highlighter, item: &Item) -> BTreeMap<String, String> {

@@ -174,6 +174,8 @@ pub struct Candidate {
     /// Sum over matched concepts of importance × the strongest evidence that matched them ×
     /// how specific the concept is (see `FULL_EVIDENCE_SPECIFICITY`).
     pub evidence: f32,
+    /// The weighted share of the query's concepts it matched.
+    pub coverage: f32,
     /// The item's list (machine name), category and town, for facets: indexes into
     /// [`FacetLabels::names`].
     pub facets: [u32; 3],
@@ -406,6 +408,7 @@ impl Ranker<'_> {
             let scored = weights.score(candidate.raw, strengths_of(i));
             candidate.score = scored.score;
             candidate.evidence = scored.evidence;
+            candidate.coverage = scored.coverage;
         }
         let best_first = |a: &Candidate, b: &Candidate| {
             b.score.total_cmp(&a.score).then(a.address.cmp(&b.address))
@@ -608,6 +611,7 @@ impl SegmentRanker<'_> {
             address: DocAddress::new(self.segment_ord, doc),
             score: 0.0,
             evidence: 0.0,
+            coverage: 0.0,
             facets,
             passes_filters,
             raw,
