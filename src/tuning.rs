@@ -5,7 +5,8 @@
 //! search QUERY --explain` and `explain=true` on the API show each part's contribution to a hit.
 //! A leaf module: query analysis, the index schema and the ranker all read it.
 
-use crate::query::{AltKind, Role};
+use crate::lexicon::Action;
+use crate::query::{AltKind, Intent, Role};
 
 /// Boost of a match in an item's title (事项名称): the title says what the duty is. Tuned on dev.
 pub const TITLE_BOOST: f32 = 3.0;
@@ -17,6 +18,18 @@ pub const DEPARTMENT_DUTIES_BOOST: f32 = 1.0;
 pub const DEPARTMENTS_BOOST: f32 = 0.8;
 /// Boost of a match in the category name. Tuned on dev.
 pub const CATEGORY_BOOST: f32 = 0.5;
+/// BM25's length normalization (`b`) of a field, by name, for a letter or a short query. For a
+/// letter a title counts its length less than BM25's usual 0.75: a basic item's title is its
+/// whole duty text (naming many matters at once) while a coop or withdrawn item's is a short
+/// name, and a letter's many words would otherwise find the short titles first. Tuned on
+/// dev-blind-messages; short queries keep 0.75 (dev-queries).
+pub fn length_normalization(field: &str, letter: bool) -> f32 {
+    match (field, letter) {
+        ("title", true) => 0.1,
+        _ => 0.75,
+    }
+}
+
 /// A word matched in several fields scores its best field plus this share of the others, so an
 /// item about a term in its title and its duties outranks one that names it in passing.
 /// Tuned on dev.
@@ -123,5 +136,18 @@ pub fn role_weight(role: Role) -> f32 {
         Role::Introduction => 0.25,
         Role::Name => 0.2,
         Role::Function => 0.1,
+    }
+}
+
+/// What a message's intent does to an item's score: a resident applying for something wants the
+/// service duty, one reporting abuse the enforcement duty. Tuned on the apply/report pairs of
+/// dev-messages and dev-blind-messages.
+pub fn intent_weight(intent: Option<Intent>, action: Option<Action>) -> f32 {
+    match (intent, action) {
+        (Some(Intent::Apply), Some(Action::Service))
+        | (Some(Intent::Report), Some(Action::Enforcement)) => 1.5,
+        (Some(Intent::Apply), Some(Action::Enforcement))
+        | (Some(Intent::Report), Some(Action::Service)) => 0.7,
+        _ => 1.0,
     }
 }

@@ -233,8 +233,9 @@ fn write_generation(
         let corpus = corpus::load(path, &lexicon.departments)?;
         for mut item in corpus.items {
             item.id = qualified_id(documents.len(), &item.district, &item.town, &item.id);
+            let action = lexicon.intents.action_of(&normalize(&item.title));
             writer
-                .add_document(schema.document(&item))
+                .add_document(schema.document(&item, action))
                 .map_err(|e| Error::index(gen_dir, e))?;
             progress.inc(1);
         }

@@ -8,6 +8,7 @@ use tantivy::TantivyDocument;
 
 use crate::analysis::{BIGRAM_TOKENIZER, CHINESE_TOKENIZER};
 use crate::corpus::{Item, ListKind};
+use crate::lexicon::Action;
 use crate::tuning::{
     CATEGORY_BOOST, DEPARTMENTS_BOOST, DEPARTMENT_DUTIES_BOOST, TITLE_BOOST, TOWN_DUTIES_BOOST,
 };
@@ -25,6 +26,9 @@ pub struct DutySchema {
     pub town: Field,
     /// Each department or owner name, exact: the department filter and owner boost.
     pub department: Field,
+    /// What the item does (service, enforcement, other), exact and fast: a message's intent
+    /// steers by it.
+    pub action: Field,
     /// 事项名称, analysed.
     pub title: Field,
     /// The town's duties, analysed (empty for basic items, whose text is the title).
@@ -59,6 +63,7 @@ impl DutySchema {
         let category = builder.add_text_field("category", STRING | FAST);
         let town = builder.add_text_field("town", STRING | FAST);
         let department = builder.add_text_field("department", STRING);
+        let action = builder.add_text_field("action", STRING | FAST);
         let title = builder.add_text_field("title", analysed(CHINESE_TOKENIZER, positions));
         let town_duties =
             builder.add_text_field("town_duties", analysed(CHINESE_TOKENIZER, positions));
@@ -83,6 +88,7 @@ impl DutySchema {
             category,
             town,
             department,
+            action,
             title,
             town_duties,
             department_duties,
@@ -128,9 +134,10 @@ impl DutySchema {
         ]
     }
 
-    /// The document for one item.
-    pub fn document(&self, item: &Item) -> TantivyDocument {
+    /// The document for one item, which does `action`.
+    pub fn document(&self, item: &Item, action: Action) -> TantivyDocument {
         let mut doc = TantivyDocument::default();
+        doc.add_text(self.action, action.as_str());
         doc.add_text(self.id, &item.id);
         doc.add_text(self.list, item.list.as_str());
         doc.add_text(self.category, &item.category);

@@ -74,7 +74,41 @@ pub struct Intents {
     pub enforcement: Phrases,
 }
 
+/// What an item does, by the words of its title: a message's intent steers between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// It grants, registers or serves (受理, 发放, 办理…).
+    Service,
+    /// It punishes, claws back or enforces (处罚, 追缴, 查处…).
+    Enforcement,
+    /// Neither.
+    Other,
+}
+
+impl Action {
+    /// The name the index stores.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Service => "service",
+            Action::Enforcement => "enforcement",
+            Action::Other => "other",
+        }
+    }
+}
+
 impl Intents {
+    /// The action of an item titled `title` (normalized): enforcement when its title has an
+    /// enforcement word, else service when it has a service word.
+    pub fn action_of(&self, title: &str) -> Action {
+        if self.enforcement.any_in(title) {
+            Action::Enforcement
+        } else if self.service.any_in(title) {
+            Action::Service
+        } else {
+            Action::Other
+        }
+    }
+
     /// Loads `intents.txt`; a missing file steers nothing.
     pub fn load(path: &Path) -> Result<Intents, LexiconError> {
         let [apply, report, service, enforcement]: [Vec<String>; 4] = word_sections(

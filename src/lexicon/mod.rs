@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::corpus::DepartmentNames;
 
-pub use letter::{Intents, LetterShape};
+pub use letter::{Action, Intents, LetterShape};
 pub use phrases::Phrases;
 pub use source::LexiconError;
 pub use stopwords::Stopwords;

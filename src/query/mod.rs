@@ -72,7 +72,11 @@ impl QueryAnalyzer {
             &self.segmenter,
             &self.vocabulary,
         );
-        let intent = intent::intent(&normalized, &self.lexicon.intents);
+        let intent = intent::intent(
+            &normalized,
+            &self.lexicon.intents,
+            &self.lexicon.letter.harm,
+        );
         QueryPlan {
             normalized,
             concepts,

@@ -1,4 +1,5 @@
-//! Facet labels (list, category, town) read once when an index opens. A query then finds each
+//! Document labels (list, category, town for facets; the action kind for intent) read once
+//! when an index opens. A query then finds each
 //! candidate's labels by column ordinal in plain tables, never reading a column's dictionary: a
 //! province's town column holds thousands of names in compressed blocks, and looking them up per
 //! query cost more than the ranking itself at 4,000 towns.
@@ -8,26 +9,27 @@ use std::collections::HashMap;
 use tantivy::columnar::StrColumn;
 use tantivy::{DocId, Searcher};
 
-/// The fast fields faceted, in the order of a candidate's `facets`.
-const FACET_FIELDS: [&str; 3] = ["list", "category", "town"];
+/// The fast fields read, in the order of a candidate's labels: the three faceted (list,
+/// category, town), then the item's action kind, which a message's intent steers by.
+const LABEL_FIELDS: [&str; 4] = ["list", "category", "town", "action"];
 
 /// Every distinct facet value of an index, and per segment and facet, ordinal → label.
-pub struct FacetLabels {
+pub struct DocLabels {
     names: Vec<String>,
     segments: Vec<SegmentLabels>,
 }
 
 /// One segment's facet columns and their ordinal → label tables.
 struct SegmentLabels {
-    columns: [Option<StrColumn>; 3],
-    by_ordinal: [Vec<u32>; 3],
+    columns: [Option<StrColumn>; 4],
+    by_ordinal: [Vec<u32>; 4],
 }
 
-impl FacetLabels {
+impl DocLabels {
     /// Reads the facet columns' dictionaries of every segment of `searcher`, which must be the
     /// searcher later queries use (an engine's reader never reloads).
-    pub fn read(searcher: &Searcher) -> tantivy::Result<FacetLabels> {
-        let mut labels = FacetLabels {
+    pub fn read(searcher: &Searcher) -> tantivy::Result<DocLabels> {
+        let mut labels = DocLabels {
             names: Vec::new(),
             segments: Vec::new(),
         };
@@ -36,10 +38,10 @@ impl FacetLabels {
         for reader in searcher.segment_readers() {
             let fast = reader.fast_fields();
             let mut segment = SegmentLabels {
-                columns: [None, None, None],
+                columns: [None, None, None, None],
                 by_ordinal: Default::default(),
             };
-            for (slot, field) in FACET_FIELDS.iter().enumerate() {
+            for (slot, field) in LABEL_FIELDS.iter().enumerate() {
                 let Some(column) = fast.str(field)? else {
                     continue;
                 };
@@ -71,9 +73,9 @@ impl FacetLabels {
         &self.names
     }
 
-    /// The list, category and town label ids of `doc` in segment `segment`; the empty name
-    /// for a missing value.
-    pub fn of(&self, segment: usize, doc: DocId) -> [u32; 3] {
+    /// The list, category, town and action label ids of `doc` in segment `segment`; the empty
+    /// name for a missing value.
+    pub fn of(&self, segment: usize, doc: DocId) -> [u32; 4] {
         let segment = &self.segments[segment];
         std::array::from_fn(|slot| {
             segment.columns[slot]
@@ -94,7 +96,7 @@ mod tests {
     fn every_item_has_its_list_category_and_town_labels() {
         let (_index, engine) = real_engine();
         let searcher = engine.reader.searcher();
-        let labels = FacetLabels::read(&searcher).unwrap();
+        let labels = DocLabels::read(&searcher).unwrap();
         assert_eq!(labels.names()[0], "");
         let mut seen = 0;
         for (segment, reader) in searcher.segment_readers().iter().enumerate() {
@@ -102,12 +104,13 @@ mod tests {
                 let item = engine
                     .stored_item(&searcher, tantivy::DocAddress::new(segment as u32, doc))
                     .unwrap();
-                let [list, category, town] = labels
+                let [list, category, town, action] = labels
                     .of(segment, doc)
                     .map(|id| &labels.names()[id as usize]);
                 assert_eq!(list, item.list.as_str());
                 assert_eq!(category, &item.category);
                 assert_eq!(town, &item.town);
+                assert!(["service", "enforcement", "other"].contains(&action.as_str()));
                 seen += 1;
             }
         }

@@ -1,6 +1,7 @@
 //! Searching: the [`Engine`] answers a [`SearchRequest`] from the index with ranked, highlighted
 //! hits, facets and the query's interpretation, or abstains when nothing fits.
 
+mod bm25;
 mod compile;
 mod highlight;
 mod labels;
@@ -34,7 +35,7 @@ use crate::tuning::{
     RELATIVE_CUTOFF,
 };
 use compile::{alternative_plan, proximity_queries, term_query};
-use labels::FacetLabels;
+use labels::DocLabels;
 use score::ConceptWeights;
 use rank::{AltWeight, Candidate, Ranked, Ranker, WINDOW};
 
@@ -51,7 +52,7 @@ pub struct Engine {
     schema: DutySchema,
     /// Never reloaded: a new index is a new engine.
     reader: IndexReader,
-    labels: FacetLabels,
+    labels: DocLabels,
     analyzer: QueryAnalyzer,
     info: BuildInfo,
     /// The generation directory, named in errors.
@@ -84,7 +85,7 @@ impl Engine {
             &lexicon.departments,
         )
         .map_err(|e| Error::index(&dir, e))?;
-        let labels = FacetLabels::read(&searcher).map_err(|e| Error::index(&dir, e))?;
+        let labels = DocLabels::read(&searcher).map_err(|e| Error::index(&dir, e))?;
         Ok(Engine {
             schema,
             reader,
@@ -175,7 +176,7 @@ impl Engine {
             let names = self.labels.names();
             let mut counts = vec![[0usize; 3]; names.len()];
             for candidate in &kept {
-                for (slot, label) in candidate.facets.iter().enumerate() {
+                for (slot, label) in candidate.facets[..3].iter().enumerate() {
                     counts[*label as usize][slot] += 1;
                 }
             }
@@ -309,6 +310,8 @@ impl Engine {
                 .iter()
                 .map(|c| c.role == Role::OffTopic)
                 .collect(),
+            intent: plan.intent,
+            letter: plan.letter,
             num_docs: searcher.num_docs(),
             alternatives,
             terms,

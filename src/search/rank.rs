@@ -22,16 +22,24 @@ use std::collections::HashMap;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings, TermInfo};
-use tantivy::query::{Bm25Weight, Scorer, Weight};
+use tantivy::query::{Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{
     DocAddress, DocId, DocSet, Searcher, SegmentOrdinal, SegmentReader, Term, TERMINATED,
 };
 
-use super::labels::FacetLabels;
+use super::bm25::Bm25;
+use super::labels::DocLabels;
 use super::score::ConceptWeights;
 use crate::query::AltKind;
-use crate::tuning::{alternative_evidence, FIELD_TIE_BREAKER, PROXIMITY_WEIGHT};
+use crate::lexicon::Action;
+use crate::query::Intent;
+use crate::tuning::{
+    alternative_evidence, intent_weight, length_normalization, FIELD_TIE_BREAKER, PROXIMITY_WEIGHT,
+};
+
+/// Where a candidate's action label stands among its labels (see [`DocLabels::of`]).
+const ACTION_LABEL: usize = 3;
 
 /// The scoring parts of one alternative (see [`super::compile::AltPlan`]).
 pub struct AltWeight {
@@ -76,7 +84,7 @@ pub struct DocMatch {
 /// A term's BM25 weight over the whole index and where its postings are in each segment,
 /// found with one dictionary lookup per segment however many alternatives use the term.
 struct TermStats {
-    bm25: Bm25Weight,
+    bm25: Bm25,
     /// Per segment, `None` when the term is not in it.
     infos: Vec<Option<TermInfo>>,
 }
@@ -84,7 +92,11 @@ struct TermStats {
 impl TermStats {
     /// Looks every term up in every segment. The weights are BM25's as tantivy's `TermQuery`
     /// computes them (document frequency and average field length over all segments).
-    fn resolve(searcher: &Searcher, terms: &[Term]) -> tantivy::Result<Vec<TermStats>> {
+    fn resolve(
+        searcher: &Searcher,
+        terms: &[Term],
+        letter: bool,
+    ) -> tantivy::Result<Vec<TermStats>> {
         let readers = searcher.segment_readers();
         let total_docs: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
         let mut average_length: HashMap<Field, f32> = HashMap::new();
@@ -112,7 +124,12 @@ impl TermStats {
                     }
                 };
                 Ok(TermStats {
-                    bm25: Bm25Weight::for_one_term_without_explain(doc_freq, total_docs, average),
+                    bm25: Bm25::new(
+                        doc_freq,
+                        total_docs,
+                        average,
+                        length_normalization(searcher.schema().get_field_name(field), letter),
+                    ),
                     infos,
                 })
             })
@@ -124,7 +141,7 @@ impl TermStats {
 struct TermPostings {
     postings: SegmentPostings,
     lengths: FieldNormReader,
-    bm25: Bm25Weight,
+    bm25: Bm25,
 }
 
 impl TermPostings {
@@ -176,9 +193,11 @@ pub struct Candidate {
     pub evidence: f32,
     /// The weighted share of the query's concepts it matched.
     pub coverage: f32,
+    /// The factor the message's intent gave its score (1 when none).
+    pub steer: f32,
     /// The item's list (machine name), category and town, for facets: indexes into
-    /// [`FacetLabels::names`].
-    pub facets: [u32; 3],
+    /// [`DocLabels::names`].
+    pub facets: [u32; 4],
     /// Whether the item passes the request's filters.
     pub passes_filters: bool,
     /// Sum of the concepts' best scores plus the proximity bonus, before coverage.
@@ -204,6 +223,10 @@ pub struct Ranker<'a> {
     pub importance: Vec<f32>,
     /// Per concept, whether it names a topic outside the lists (see [`ConceptWeights::new`]).
     pub off_topic: Vec<bool>,
+    /// What the message asks for, which steers between service and enforcement items.
+    pub intent: Option<Intent>,
+    /// Whether the query is a letter (see [`crate::tuning::length_normalization`]).
+    pub letter: bool,
     /// Items in the index, for the concepts' inverse document frequencies.
     pub num_docs: u64,
     /// Every alternative of every concept; one without words never matches.
@@ -221,7 +244,7 @@ pub struct Ranker<'a> {
     /// Documents scored at a time ([`WINDOW`]).
     pub window: u32,
     /// The index's facet labels.
-    pub labels: &'a FacetLabels,
+    pub labels: &'a DocLabels,
 }
 
 impl Ranker<'_> {
@@ -230,7 +253,7 @@ impl Ranker<'_> {
     pub fn rank(&self, searcher: &Searcher) -> tantivy::Result<Ranked> {
         let mut all = Vec::new();
         let mut strengths = Vec::new();
-        let terms = TermStats::resolve(searcher, &self.terms)?;
+        let terms = TermStats::resolve(searcher, &self.terms, self.letter)?;
         for (segment_ord, reader) in searcher.segment_readers().iter().enumerate() {
             let mut segment = self.for_segment(segment_ord as SegmentOrdinal, reader, &terms)?;
             segment.output = std::mem::take(&mut all);
@@ -253,7 +276,7 @@ impl Ranker<'_> {
     /// How the item at `address` matched, computed as [`Ranker::rank`] computes it but for this
     /// one document, by seeking each term's postings to it: what `--explain` shows.
     pub fn explain(&self, searcher: &Searcher, address: DocAddress) -> tantivy::Result<DocMatch> {
-        let terms = TermStats::resolve(searcher, &self.terms)?;
+        let terms = TermStats::resolve(searcher, &self.terms, self.letter)?;
         let reader = searcher.segment_reader(address.segment_ord);
         let doc = address.doc_id;
         let mut concepts: Vec<Option<ConceptMatch>> = vec![None; self.importance.len()];
@@ -404,9 +427,17 @@ impl Ranker<'_> {
             }
         }
         let weights = ConceptWeights::new(&self.importance, &matching, &self.off_topic, self.num_docs);
+        let action_of = |candidate: &Candidate| {
+            match self.labels.names()[candidate.facets[ACTION_LABEL] as usize].as_str() {
+                "service" => Some(Action::Service),
+                "enforcement" => Some(Action::Enforcement),
+                _ => None,
+            }
+        };
         for (i, candidate) in all.iter_mut().enumerate() {
             let scored = weights.score(candidate.raw, strengths_of(i));
-            candidate.score = scored.score;
+            candidate.steer = intent_weight(self.intent, action_of(candidate));
+            candidate.score = scored.score * candidate.steer;
             candidate.evidence = scored.evidence;
             candidate.coverage = scored.coverage;
         }
@@ -475,7 +506,7 @@ struct SegmentRanker<'a> {
     alternatives: Vec<SegmentAlt>,
     proximity: Vec<Box<dyn Scorer>>,
     filters: Vec<Box<dyn Scorer>>,
-    labels: &'a FacetLabels,
+    labels: &'a DocLabels,
     output: Vec<Candidate>,
     strengths: Vec<f32>,
     /// Documents per window.
@@ -612,6 +643,7 @@ impl SegmentRanker<'_> {
             score: 0.0,
             evidence: 0.0,
             coverage: 0.0,
+            steer: 1.0,
             facets,
             passes_filters,
             raw,
