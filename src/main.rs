@@ -380,11 +380,12 @@ fn print_response(response: &duty_search::search::SearchResponse) {
 /// A hit's explanation, one line for the formula and one per concept.
 fn print_explanation(explanation: &Explanation) {
     println!(
-        "    score {} = raw {} (proximity {}) × coverage {}²; evidence {}",
+        "    score {} = raw {} (proximity {}) × coverage {}² × intent {}; evidence {}",
         explanation.score,
         explanation.raw,
         explanation.proximity,
         explanation.coverage,
+        explanation.intent_weight,
         explanation.evidence
     );
     for concept in &explanation.concepts {

@@ -200,13 +200,8 @@ impl Engine {
                 let highlights = highlights(&highlighter, &item);
                 let mut hit = Hit::new(item, round(candidate.score), highlights);
                 if request.explain {
-                    hit.explanation = Some(self.explain(
-                        &searcher,
-                        &plan,
-                        request,
-                        &ranked,
-                        candidate.address,
-                    )?);
+                    hit.explanation =
+                        Some(self.explain(&searcher, &plan, request, &ranked, candidate)?);
                 }
                 response.hits.push(hit);
             }
@@ -331,13 +326,13 @@ impl Engine {
         plan: &QueryPlan,
         request: &SearchRequest,
         ranked: &Ranked,
-        address: tantivy::DocAddress,
+        candidate: &Candidate,
     ) -> Result<Explanation> {
         let ranker = self
             .ranker(searcher, plan, request, WINDOW)?
             .ok_or_else(|| Error::index(&self.dir, "a hit of a query that matches nothing"))?;
         let matched = ranker
-            .explain(searcher, address)
+            .explain(searcher, candidate.address)
             .map_err(|e| Error::index(&self.dir, e))?;
         let strengths: Vec<f32> = matched
             .concepts
@@ -378,7 +373,8 @@ impl Engine {
             raw: round(matched.raw),
             coverage: round(scored.coverage),
             evidence: round(scored.evidence),
-            score: round(scored.score),
+            intent_weight: candidate.steer,
+            score: round(scored.score * candidate.steer),
         })
     }
 

@@ -121,7 +121,10 @@ pub struct Explanation {
     /// The evidence the abstain rule reads (the best hit needs at least
     /// [`crate::tuning::MIN_EVIDENCE`]).
     pub evidence: f32,
-    /// raw × coverage^[`crate::tuning::COVERAGE_EXPONENT`]: the hit's score.
+    /// The factor the message's intent gave the item, by what it does (see
+    /// [`crate::tuning::intent_weight`]).
+    pub intent_weight: f32,
+    /// raw × coverage^[`crate::tuning::COVERAGE_EXPONENT`] × intent weight: the hit's score.
     pub score: f32,
 }
 
