@@ -364,12 +364,15 @@ fn print_response(response: &duty_search::search::SearchResponse) {
     for (rank, hit) in response.hits.iter().enumerate() {
         let title: String = hit.title.chars().take(40).collect();
         println!(
-            "{:>2}. {:<14} [{}] {}\n    {}",
+            "{:>2}. {:<14} [{}] {}\n    {} (confidence {})",
             rank + 1,
             hit.id,
             hit.list_label,
             title,
-            hit.owner_statement
+            hit.owner_statement,
+            serde_json::to_value(hit.confidence).expect("a confidence serializes")
+                .as_str()
+                .unwrap_or_default()
         );
         if let Some(explanation) = &hit.explanation {
             print_explanation(explanation);
@@ -380,13 +383,14 @@ fn print_response(response: &duty_search::search::SearchResponse) {
 /// A hit's explanation, one line for the formula and one per concept.
 fn print_explanation(explanation: &Explanation) {
     println!(
-        "    score {} = raw {} (proximity {}) × coverage {}² × intent {}; evidence {}",
+        "    score {} = raw {} (proximity {}) × coverage {}² × intent {}; evidence {}; {} of the best",
         explanation.score,
         explanation.raw,
         explanation.proximity,
         explanation.coverage,
         explanation.intent_weight,
-        explanation.evidence
+        explanation.evidence,
+        explanation.share_of_best
     );
     for concept in &explanation.concepts {
         match &concept.matched {

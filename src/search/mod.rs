@@ -22,7 +22,7 @@ use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 pub use highlight::{escape, Highlighter};
 pub use live::LiveIndex;
 pub use request::{
-    ConceptExplanation, Explanation, Facets, Hit, MatchedTerm, SearchRequest, SearchResponse,
+    ConceptExplanation, Confidence, Explanation, Facets, Hit, MatchedTerm, SearchRequest, SearchResponse,
     MAX_LIMIT, MAX_QUERY_CHARS,
 };
 
@@ -198,7 +198,9 @@ impl Engine {
             for candidate in passing.into_iter().skip(request.offset).take(request.limit) {
                 let item = self.stored_item(&searcher, candidate.address)?;
                 let highlights = highlights(&highlighter, &item);
-                let mut hit = Hit::new(item, round(candidate.score), highlights);
+                let share = share_of_best(candidate.score, candidates[0].score);
+                let confidence = Confidence::of_share(share);
+                let mut hit = Hit::new(item, round(candidate.score), confidence, highlights);
                 if request.explain {
                     hit.explanation =
                         Some(self.explain(&searcher, &plan, request, &ranked, candidate)?);
@@ -373,6 +375,7 @@ impl Engine {
             raw: round(matched.raw),
             coverage: round(scored.coverage),
             evidence: round(scored.evidence),
+            share_of_best: round(share_of_best(candidate.score, ranked.candidates[0].score)),
             intent_weight: candidate.steer,
             score: round(scored.score * candidate.steer),
         })
@@ -424,6 +427,15 @@ impl Engine {
             .and_then(|value| value.as_str())
             .ok_or_else(|| Error::index(&self.dir, "a document has no stored item"))?;
         serde_json::from_str(json).map_err(|e| Error::index(&self.dir, e))
+    }
+}
+
+/// A score as a share of the best's, 0–1.
+fn share_of_best(score: f32, best: f32) -> f32 {
+    if best > 0.0 {
+        (score / best).min(1.0)
+    } else {
+        0.0
     }
 }
 

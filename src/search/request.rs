@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::corpus::{Item, ListKind};
 use crate::error::{Error, Result};
 use crate::query::{AltKind, Interpretation};
+use crate::tuning::{HIGH_CONFIDENCE_SHARE, MEDIUM_CONFIDENCE_SHARE};
 
 /// Longest query accepted, in characters: a pasted complaint fits, a pasted document does not.
 pub const MAX_QUERY_CHARS: usize = 512;
@@ -100,6 +101,9 @@ pub struct Hit {
     pub town: String,
     /// Ranking score (higher is better; comparable within one answer only).
     pub score: f32,
+    /// How likely the hit is to be a duty that covers the query, by its score's share of the
+    /// best hit's (calibrated on the judged files: see [`crate::tuning::HIGH_CONFIDENCE_SHARE`]).
+    pub confidence: Confidence,
     /// Per field, the HTML-escaped text with `<mark>` around matched terms.
     pub highlights: BTreeMap<String, String>,
     /// Why it scored what it did, when the request asked (`explain`).
@@ -121,6 +125,8 @@ pub struct Explanation {
     /// The evidence the abstain rule reads (the best hit needs at least
     /// [`crate::tuning::MIN_EVIDENCE`]).
     pub evidence: f32,
+    /// The hit's score as a share of the best hit's, which gives its confidence.
+    pub share_of_best: f32,
     /// The factor the message's intent gave the item, by what it does (see
     /// [`crate::tuning::intent_weight`]).
     pub intent_weight: f32,
@@ -157,9 +163,39 @@ pub struct MatchedTerm {
     pub evidence: f32,
 }
 
+/// How far a hit can be trusted, so that a weak answer looks weak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Most hits this close to the best are relevant (about 85–90% on the judged files).
+    High,
+    /// About half are.
+    Medium,
+    /// Few are (about 1 in 5).
+    Low,
+}
+
+impl Confidence {
+    /// The confidence of a hit whose score is `share` of the best hit's (0–1).
+    pub fn of_share(share: f32) -> Confidence {
+        if share >= HIGH_CONFIDENCE_SHARE {
+            Confidence::High
+        } else if share >= MEDIUM_CONFIDENCE_SHARE {
+            Confidence::Medium
+        } else {
+            Confidence::Low
+        }
+    }
+}
+
 impl Hit {
-    /// A hit for `item`, scored and highlighted.
-    pub fn new(item: Item, score: f32, highlights: BTreeMap<String, String>) -> Hit {
+    /// A hit for `item`, scored and highlighted, of `confidence`.
+    pub fn new(
+        item: Item,
+        score: f32,
+        confidence: Confidence,
+        highlights: BTreeMap<String, String>,
+    ) -> Hit {
         Hit {
             list_label: item.list_label(),
             owner_statement: item.owner_statement(),
@@ -173,6 +209,7 @@ impl Hit {
             department_duties: item.department_duties,
             town: item.town,
             score,
+            confidence,
             highlights,
             explanation: None,
         }
