@@ -6,6 +6,8 @@
 //! The judged complaints are 7–20 characters long, while a complaint as the hotline writes it
 //! down runs to 20–60; `complaint-joined` therefore also measures longer ones, made by joining
 //! each judged complaint with the next (and the one after, until it has 20 characters) with `，`.
+//! `message` are the judged residents' letters (20–600 characters); `message-2000` joins each
+//! with the ones after it to the longest query accepted, 2,000 characters.
 //!
 //! ```sh
 //! cargo run --release --example latency                 # 200 rounds a query, 5 builds
@@ -34,12 +36,22 @@ use duty_search::search::{Engine, SearchRequest};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Query kinds whose search latency is measured (`complaint-joined`: see the module comment).
-const SEARCH_KINDS: [&str; 4] = ["keyword", "complaint", "complaint-joined", "pinyin"];
+/// Query kinds whose search latency is measured (`complaint-joined`, `message-2000`: see the
+/// module comment).
+const SEARCH_KINDS: [&str; 6] = [
+    "keyword",
+    "complaint",
+    "complaint-joined",
+    "pinyin",
+    "message",
+    "message-2000",
+];
 /// Length in characters that joined complaints reach at least.
 const JOINED_MIN_CHARS: usize = 20;
-/// Query kind whose analysis alone is measured (the longest queries).
-const ANALYZE_KIND: &str = "complaint";
+/// Length in characters of the longest query accepted, which joined messages reach.
+const LONGEST_CHARS: usize = duty_search::search::MAX_QUERY_CHARS;
+/// Query kinds whose analysis alone is measured.
+const ANALYZE_KINDS: [&str; 2] = ["complaint", "message-2000"];
 
 struct Options {
     rounds: usize,
@@ -84,10 +96,7 @@ fn main() {
 
     let engine = Engine::open(&index).expect("the index opens");
     for kind in SEARCH_KINDS {
-        let texts = match kind {
-            "complaint-joined" => joined(&queries(repo, "complaint")),
-            _ => queries(repo, kind),
-        };
+        let texts = texts_of(repo, kind);
         let requests: Vec<SearchRequest> = texts
             .iter()
             .map(|q| SearchRequest::new(q).expect("a valid query"))
@@ -98,11 +107,25 @@ fn main() {
         print_line("search", kind, &texts, micros);
     }
 
-    let analyzed = queries(repo, ANALYZE_KIND);
-    let micros = measure(&analyzed, options.rounds, |query| {
-        std::hint::black_box(engine.analyze(query));
-    });
-    print_line("analyze", ANALYZE_KIND, &analyzed, micros);
+    for kind in ANALYZE_KINDS {
+        let analyzed = texts_of(repo, kind);
+        let micros = measure(&analyzed, options.rounds, |query| {
+            std::hint::black_box(engine.analyze(query));
+        });
+        print_line("analyze", kind, &analyzed, micros);
+    }
+}
+
+/// The queries of a measured kind: judged queries, or judged ones joined (module comment).
+fn texts_of(repo: &Path, kind: &str) -> Vec<String> {
+    match kind {
+        "complaint-joined" => joined(&queries(repo, "complaint"), JOINED_MIN_CHARS),
+        "message-2000" => joined(&queries(repo, "message"), LONGEST_CHARS)
+            .into_iter()
+            .map(|text| text.chars().take(LONGEST_CHARS).collect())
+            .collect(),
+        _ => queries(repo, kind),
+    }
 }
 
 fn parse_args() -> Options {
@@ -133,13 +156,13 @@ fn queries(repo: &Path, kind: &str) -> Vec<String> {
     queries
 }
 
-/// Each complaint joined with the ones after it (cyclically) until it has `JOINED_MIN_CHARS`.
-fn joined(complaints: &[String]) -> Vec<String> {
+/// Each query joined with the ones after it (cyclically) until it has `min_chars`.
+fn joined(complaints: &[String], min_chars: usize) -> Vec<String> {
     (0..complaints.len())
         .map(|start| {
             let mut text = complaints[start].clone();
             let mut next = start;
-            while text.chars().count() < JOINED_MIN_CHARS {
+            while text.chars().count() < min_chars {
                 next = (next + 1) % complaints.len();
                 text.push('，');
                 text.push_str(&complaints[next]);

@@ -45,11 +45,16 @@ pub fn load_judgments(path: &Path) -> Result<Vec<Judgment>> {
     Ok(judgments)
 }
 
-/// The repository's judged query files, relative to its root: the development set and the
-/// held-out set. The benchmarks draw their query sets from both.
-pub const JUDGED_QUERY_FILES: [&str; 2] = [
+/// The repository's judged query files, relative to its root: short queries and residents'
+/// messages, each a development set and held-out sets. The benchmarks draw their query sets
+/// from all of them.
+pub const JUDGED_QUERY_FILES: [&str; 6] = [
     "tests/data/dev-queries.jsonl",
     "tests/data/holdout-queries.jsonl",
+    "tests/data/dev-messages.jsonl",
+    "tests/data/holdout-messages.jsonl",
+    "tests/data/dev-blind-messages.jsonl",
+    "tests/data/holdout-blind-messages.jsonl",
 ];
 
 /// The queries of `kind` (keyword, complaint…) in every file of [`JUDGED_QUERY_FILES`] under

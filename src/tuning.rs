@@ -131,6 +131,11 @@ pub fn key_weight(frequency: usize) -> f32 {
     1.0 - position.clamp(0.0, 1.0) * (1.0 - EVERYDAY_WORD_WEIGHT)
 }
 
+/// Most concepts a query keeps, its most important (query reduction for a long letter, after
+/// Kumaran & Carvalho 2009): what bounds the cost of a 2,000-character work order. The rest
+/// weigh little. Tuned on dev-blind-messages and the message-2000 latency row.
+pub const MAX_CONCEPTS: usize = 48;
+
 /// How much a concept counts by where it stands in the message (it scales the concept's
 /// importance): a letter's matter fully, the story around it and the writer's introduction,
 /// setting and names less. Tuned on dev-messages and dev-blind-messages.

@@ -1,12 +1,15 @@
 //! Word lists found as substrings of a text: the markers of a letter's clauses, topics outside
 //! the lists, intents. One matcher per list, built once when the lexicon loads.
 
+use std::collections::HashSet;
+
 use aho_corasick::{AhoCorasick, MatchKind};
 
 /// A list of words (normalized) with a matcher over them.
 #[derive(Debug, Clone, Default)]
 pub struct Phrases {
     words: Vec<String>,
+    set: HashSet<String>,
     matcher: Option<AhoCorasick>,
 }
 
@@ -19,7 +22,11 @@ impl Phrases {
                 .build(&words)
                 .expect("a word list forms a valid automaton")
         });
-        Phrases { words, matcher }
+        Phrases {
+            set: words.iter().cloned().collect(),
+            words,
+            matcher,
+        }
     }
 
     /// The words, in file order.
@@ -29,7 +36,7 @@ impl Phrases {
 
     /// Whether `word` is one of the words.
     pub fn has(&self, word: &str) -> bool {
-        self.words.iter().any(|known| known == word)
+        self.set.contains(word)
     }
 
     /// Whether some word occurs in `text`.

@@ -27,6 +27,8 @@ pub struct Synonyms {
     triggers: Vec<String>,
     /// For each trigger, the merged right-hand terms of every group it appears in.
     targets: Vec<Vec<String>>,
+    /// Trigger → its place in `triggers`.
+    index: HashMap<String, usize>,
     matcher: Option<AhoCorasick>,
 }
 
@@ -94,6 +96,7 @@ impl Synonyms {
             groups,
             triggers,
             targets,
+            index,
             matcher,
         }
     }
@@ -131,10 +134,7 @@ impl Synonyms {
 
     /// The right-hand terms of an exact left-hand term, if it is one.
     pub fn targets_of(&self, term: &str) -> Option<&[String]> {
-        self.triggers
-            .iter()
-            .position(|t| t == term)
-            .map(|i| self.targets[i].as_slice())
+        self.index.get(term).map(|&i| self.targets[i].as_slice())
     }
 
     /// `(list term, colloquial term)` pairs, one per list term: the first colloquial word of its

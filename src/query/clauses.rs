@@ -2,6 +2,9 @@
 //! read as the matter (it states a harm or a request), the story around it, or the writer's
 //! self-introduction, by the markers of `corpus/lexicon/letter.txt`.
 
+use std::collections::HashMap;
+
+use crate::analysis::Word;
 use crate::lexicon::LetterShape;
 
 /// How a clause reads.
@@ -81,6 +84,34 @@ impl Clauses {
             .map_or(ClauseKind::Matter, |(_, _, kind)| *kind)
     }
 
+    /// `words` with each text kept once, where it is said in the most telling clause (the
+    /// matter over the story over the introduction): a long work order repeats its words
+    /// (来电人, the place), and a word counts by its best use.
+    pub fn keep_once(&self, words: Vec<Word>) -> Vec<Word> {
+        let rank = |kind: ClauseKind| match kind {
+            ClauseKind::Matter => 0,
+            ClauseKind::Background => 1,
+            ClauseKind::Introduction => 2,
+        };
+        let mut kept: Vec<Word> = Vec::with_capacity(words.len());
+        let mut at: HashMap<String, usize> = HashMap::new();
+        for word in words {
+            match at.get(&word.text) {
+                Some(&index) => {
+                    if rank(self.kind_at(word.start)) < rank(self.kind_at(kept[index].start)) {
+                        kept[index] = word;
+                    }
+                }
+                None => {
+                    at.insert(word.text.clone(), kept.len());
+                    kept.push(word);
+                }
+            }
+        }
+        kept.sort_by_key(|word| word.start);
+        kept
+    }
+
     /// The clauses' kinds, in order.
     #[cfg(test)]
     pub fn kinds(&self) -> Vec<ClauseKind> {
@@ -111,6 +142,17 @@ mod tests {
         assert_eq!(clauses.kinds(), [Introduction, Background, Matter, Matter]);
         assert_eq!(clauses.kind_at(text.find("去年").unwrap()), Background);
         assert_eq!(clauses.kind_at(text.find("养猪场").unwrap()), Matter);
+    }
+
+    #[test]
+    fn a_word_said_again_is_kept_once_at_its_most_telling_clause() {
+        let text = "我是养猪场边上的，去年养猪场建起来，养猪场臭得很";
+        let clauses = Clauses::read(text, &shape());
+        let (_, words) = crate::analysis::Segmenter::new(["养猪场"]).words(text);
+        let kept = clauses.keep_once(words);
+        let pig: Vec<&Word> = kept.iter().filter(|w| w.text == "养猪场").collect();
+        assert_eq!(pig.len(), 1);
+        assert_eq!(clauses.kind_at(pig[0].start), ClauseKind::Matter);
     }
 
     #[test]

@@ -70,7 +70,7 @@ fn departments_named(concept: &Concept, vocabulary: &Vocabulary) -> Vec<String> 
     } else if !expansions.is_empty()
         && expansions
             .iter()
-            .all(|text| !vocabulary.departments_headed_by(text).is_empty())
+            .all(|text| vocabulary.heads_a_department(text))
     {
         for text in &expansions {
             found.extend(vocabulary.departments_headed_by(text));

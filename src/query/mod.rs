@@ -49,7 +49,7 @@ impl QueryAnalyzer {
     pub fn analyze(&self, query: &str) -> QueryPlan {
         let (normalized, words) = segment::segment(&self.segmenter, query);
         let clauses = clauses::Clauses::read(&normalized, &self.lexicon.letter);
-        let words = filler::drop_filler(words, &self.lexicon.stopwords);
+        let words = clauses.keep_once(filler::drop_filler(words, &self.lexicon.stopwords));
         let concepts = expand::expand(
             &normalized,
             &words,

@@ -155,6 +155,11 @@ impl Vocabulary {
         self.departments_headed_by(text)
     }
 
+    /// Whether some department's name ends with `text` or with a branch office after it.
+    pub fn heads_a_department(&self, text: &str) -> bool {
+        self.departments.iter().any(|name| self.rules.names(name, text))
+    }
+
     /// The departments whose name ends with `text` or with a branch office after it.
     pub fn departments_headed_by(&self, text: &str) -> Vec<&str> {
         self.departments

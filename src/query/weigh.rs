@@ -4,12 +4,14 @@
 //! word of some duty's matter, so it is never read as a name or a setting; and when nothing but
 //! names and setting words would match, they count fully (a message about its 小区 alone).
 
+use std::collections::HashMap;
+
 use super::clauses::{ClauseKind, Clauses};
 use super::plan::{AltKind, Concept, Role};
 use crate::lexicon::LetterShape;
 use super::vocabulary::Vocabulary;
 use crate::analysis::Segmenter;
-use crate::tuning::{key_weight, role_weight};
+use crate::tuning::{key_weight, role_weight, MAX_CONCEPTS};
 
 /// jieba's tags of places, persons, times, numbers and measure words.
 const NAME_TAGS: [&str; 9] = ["ns", "nr", "nrt", "nrfg", "t", "tg", "m", "mq", "q"];
@@ -38,7 +40,8 @@ fn is_name_tag(tag: &str, word: &str, known: bool) -> bool {
 const PLACE_ENDINGS: [char; 7] = ['省', '市', '县', '区', '镇', '乡', '村'];
 
 /// Gives every concept (but off-topic ones, already placed) its role and scales its importance;
-/// a word said again is one concept, at its most important place.
+/// a word said again is one concept, at its most important place; a message of more than
+/// [`MAX_CONCEPTS`] keeps its most important ones.
 pub fn weigh(
     concepts: &mut Vec<Concept>,
     clauses: &Clauses,
@@ -96,14 +99,33 @@ pub fn weigh(
         }
     }
     let mut merged: Vec<Concept> = Vec::with_capacity(concepts.len());
+    let mut at: HashMap<String, usize> = HashMap::with_capacity(concepts.len());
     for concept in concepts.drain(..) {
-        match merged.iter_mut().find(|known| known.label == concept.label) {
-            Some(known) if known.importance < concept.importance => {
-                (known.importance, known.role) = (concept.importance, concept.role);
+        match at.get(&concept.label) {
+            Some(&index) => {
+                let known = &mut merged[index];
+                if known.importance < concept.importance {
+                    (known.importance, known.role) = (concept.importance, concept.role);
+                }
             }
-            Some(_) => {}
-            None => merged.push(concept),
+            None => {
+                at.insert(concept.label.clone(), merged.len());
+                merged.push(concept);
+            }
         }
+    }
+    if merged.len() > MAX_CONCEPTS {
+        let mut by_importance: Vec<usize> = (0..merged.len()).collect();
+        by_importance.sort_by(|a, b| merged[*b].importance.total_cmp(&merged[*a].importance));
+        let mut keep = vec![false; merged.len()];
+        for &index in &by_importance[..MAX_CONCEPTS] {
+            keep[index] = true;
+        }
+        let mut index = 0;
+        merged.retain(|_| {
+            index += 1;
+            keep[index - 1]
+        });
     }
     *concepts = merged;
 }

@@ -10,8 +10,9 @@ use crate::error::{Error, Result};
 use crate::query::{AltKind, Interpretation};
 use crate::tuning::{HIGH_CONFIDENCE_SHARE, MEDIUM_CONFIDENCE_SHARE};
 
-/// Longest query accepted, in characters: a pasted complaint fits, a pasted document does not.
-pub const MAX_QUERY_CHARS: usize = 512;
+/// Longest query accepted, in characters: a resident's letter or a pasted work order fits, a
+/// pasted document does not.
+pub const MAX_QUERY_CHARS: usize = 2000;
 /// Most hits one page may ask for.
 pub const MAX_LIMIT: usize = 100;
 
@@ -255,10 +256,11 @@ mod tests {
         assert!(SearchRequest::new("燃气").is_ok());
         let blank = SearchRequest::new("  ").unwrap_err().to_string();
         assert!(blank.contains("blank"), "{blank}");
-        let long = SearchRequest::new(&"燃".repeat(513))
+        assert!(SearchRequest::new(&"燃".repeat(2000)).is_ok());
+        let long = SearchRequest::new(&"燃".repeat(2001))
             .unwrap_err()
             .to_string();
-        assert!(long.contains("513"), "{long}");
+        assert!(long.contains("2001"), "{long}");
         let mut request = SearchRequest::new("燃气").unwrap();
         request.limit = 0;
         assert!(request
