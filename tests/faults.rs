@@ -177,7 +177,8 @@ fn a_damaged_index_is_detected_rebuilt_and_logged_at_start_up() {
                 for entry in std::fs::read_dir(index.join(generation)).unwrap() {
                     let path = entry.unwrap().path();
                     let name = path.file_name().unwrap().to_string_lossy().into_owned();
-                    if !name.ends_with(".json") && !name.starts_with('.') {
+                    // The generation's own lexicon (a directory) is not a segment file.
+                    if path.is_file() && !name.ends_with(".json") && !name.starts_with('.') {
                         std::fs::write(&path, b"").unwrap();
                     }
                 }
