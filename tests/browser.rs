@@ -1,7 +1,7 @@
 //! The search page, its iframe version and the widget in a real browser: Debian's headless
 //! Chromium, driven through chromedriver (started here on a free port) by fantoccini, against the
-//! real service on the shared index. A missing Chromium fails these tests; it never skips them
-//! (`.ci/run` installs it).
+//! real service on the shared index, served by the server that ships. A missing Chromium fails
+//! these tests; it never skips them (`.ci/run` installs it).
 //!
 //! Each run writes screenshots under `target/screenshots/` for review.
 
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
-use duty_search::server::{app, AppState, CorsOrigin, CorsPolicy};
+use duty_search::server::{AppState, CorsOrigin, CorsPolicy};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -143,7 +143,8 @@ where
     }
 }
 
-/// Serves `router` on 127.0.0.1:`port` (0: any free port) until the test's runtime ends.
+/// Serves the portal `router` on 127.0.0.1:`port` (0: any free port) until the test's runtime
+/// ends. The portal is another site, not the service, so plain `axum::serve` serves it.
 async fn serve(router: Router, port: u16) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
@@ -168,7 +169,16 @@ async fn service(origins: &[String]) -> String {
         ),
         ..AppState::new(common::engine())
     };
-    format!("http://{}", serve(app(state), 0).await)
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a local port");
+    let address = listener.local_addr().expect("a bound address");
+    tokio::spawn(duty_search::server::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    format!("http://{address}")
 }
 
 /// The search API's answer to `query`, as JSON.
