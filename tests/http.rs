@@ -35,16 +35,7 @@ fn state() -> AppState {
 /// Serves the API with the server that ships on a free local port, until the test's runtime
 /// ends.
 async fn server() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind a local port");
-    let address = listener.local_addr().expect("a bound address");
-    tokio::spawn(duty_search::server::serve(
-        listener,
-        state(),
-        std::future::pending(),
-    ));
-    address
+    common::http::serve(state()).await
 }
 
 /// Both ways of reaching the API.
