@@ -1,7 +1,7 @@
 //! The search page, its iframe version and the widget in a real browser: Debian's headless
 //! Chromium, driven through chromedriver (started here on a free port) by fantoccini, against the
 //! real service on the shared index, served by the server that ships. A missing Chromium fails
-//! these tests; it never skips them (`.ci/run` installs it).
+//! these tests; it never skips them (`scripts/test.sh` installs it).
 //!
 //! Each run writes screenshots under `target/screenshots/` for review.
 
@@ -51,7 +51,8 @@ async fn driver() -> Driver {
     assert!(
         Path::new(CHROMIUM).exists(),
         "Chromium is missing at {CHROMIUM}: the browser tests need Debian's chromium and \
-         chromium-driver (`apt-get install -y chromium chromium-driver`; .ci/run installs them)"
+         chromium-driver (`apt-get install -y chromium chromium-driver`; scripts/test.sh \
+         installs them)"
     );
     let port = free_port();
     let process = Command::new(CHROMEDRIVER)
@@ -62,8 +63,8 @@ async fn driver() -> Driver {
         .unwrap_or_else(|e| {
             panic!(
                 "chromedriver does not start ({e}): the browser tests need Debian's \
-                 chromium-driver (`apt-get install -y chromium chromium-driver`; .ci/run \
-                 installs it)"
+                 chromium-driver (`apt-get install -y chromium chromium-driver`; \
+                 scripts/test.sh installs it)"
             )
         });
     let profile = tempfile::Builder::new()
