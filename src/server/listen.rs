@@ -4,8 +4,8 @@
 //!
 //! hyper reads each request head itself and refuses, before the router sees it, a malformed
 //! head (400), a request target over 65,534 bytes (414), and a head with more than 100 header
-//! fields or larger than its read buffer, about 400 KiB (431). It answers these with a bare
-//! status line and an empty body, then closes the connection. These never reach the router:
+//! fields or not ended when its read buffer (about 400 KiB) is full (431). It answers these
+//! with a bare status line and an empty body, then closes the connection. These never reach the router:
 //! they carry no request id, and are neither logged nor counted in the metrics.
 //!
 //! [`Limits::header_read_timeout`]: super::Limits::header_read_timeout
