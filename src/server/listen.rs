@@ -5,8 +5,8 @@
 //! hyper reads each request head itself and refuses, before the router sees it, a malformed
 //! head (400), a request target over 65,534 bytes (414), and a head with more than 100 header
 //! fields or not ended when its read buffer (about 400 KiB) is full (431). It answers these
-//! with a bare status line and an empty body, then closes the connection. These never reach the router:
-//! they carry no request id, and are neither logged nor counted in the metrics.
+//! with a bare status line and an empty body, then closes the connection. They never reach the
+//! router: they carry no request id, and are neither logged nor counted in the metrics.
 //!
 //! [`Limits::header_read_timeout`]: super::Limits::header_read_timeout
 
@@ -183,7 +183,10 @@ mod tests {
         let mut answer = Vec::new();
         while !answer.ends_with(b"\r\n\r\nok") {
             let mut chunk = [0; 512];
-            let read = idle.read(&mut chunk).await.expect("an answer");
+            let read = tokio::time::timeout(PATIENCE, idle.read(&mut chunk))
+                .await
+                .expect("an answer in time")
+                .expect("an answer");
             assert!(read > 0, "closed before its answer");
             answer.extend_from_slice(&chunk[..read]);
         }
