@@ -1,14 +1,13 @@
 //! The search page, its iframe version and the widget in a real browser: Debian's headless
 //! Chromium, driven through chromedriver (started here on a free port) by fantoccini, against the
-//! real service on the shared index. A missing Chromium fails these tests; it never skips them
-//! (`.ci/run` installs it).
+//! real service on the shared index, served by the server that ships. A missing Chromium fails
+//! these tests; it never skips them (`scripts/test.sh` installs it).
 //!
 //! Each run writes screenshots under `target/screenshots/` for review.
 
 mod common;
 
 use std::future::Future;
-use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,7 +15,9 @@ use std::time::{Duration, Instant};
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
-use duty_search::server::{app, AppState, CorsOrigin, CorsPolicy};
+use common::free_port;
+use common::process::wait_until_serving;
+use duty_search::server::{AppState, CorsOrigin, CorsPolicy};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -45,20 +46,13 @@ impl Drop for Driver {
     }
 }
 
-/// A port no one listens on now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free local port")
-        .port()
-}
-
 /// Starts chromedriver on a free port and waits until it answers.
 async fn driver() -> Driver {
     assert!(
         Path::new(CHROMIUM).exists(),
         "Chromium is missing at {CHROMIUM}: the browser tests need Debian's chromium and \
-         chromium-driver (`apt-get install -y chromium chromium-driver`; .ci/run installs them)"
+         chromium-driver (`apt-get install -y chromium chromium-driver`; scripts/test.sh \
+         installs them)"
     );
     let port = free_port();
     let process = Command::new(CHROMEDRIVER)
@@ -69,8 +63,8 @@ async fn driver() -> Driver {
         .unwrap_or_else(|e| {
             panic!(
                 "chromedriver does not start ({e}): the browser tests need Debian's \
-                 chromium-driver (`apt-get install -y chromium chromium-driver`; .ci/run \
-                 installs it)"
+                 chromium-driver (`apt-get install -y chromium chromium-driver`; \
+                 scripts/test.sh installs it)"
             )
         });
     let profile = tempfile::Builder::new()
@@ -82,19 +76,9 @@ async fn driver() -> Driver {
         url: format!("http://127.0.0.1:{port}"),
         profile,
     };
-    let deadline = Instant::now() + PATIENCE;
-    let client = reqwest::Client::new();
-    loop {
-        if let Some(status) = driver.process.try_wait().expect("chromedriver's status") {
-            panic!("chromedriver exited with {status}");
-        }
-        let ready = client.get(format!("{}/status", driver.url)).send().await;
-        if ready.is_ok_and(|r| r.status().is_success()) {
-            return driver;
-        }
-        assert!(Instant::now() < deadline, "chromedriver did not answer");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let status = format!("{}/status", driver.url);
+    wait_until_serving(&mut driver.process, &status, || "chromedriver".to_string()).await;
+    driver
 }
 
 /// A new headless Chromium session on `driver`, 1280×900.
@@ -143,20 +127,6 @@ where
     }
 }
 
-/// Serves `router` on 127.0.0.1:`port` (0: any free port) until the test's runtime ends.
-async fn serve(router: Router, port: u16) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .expect("bind a local port");
-    let address = listener.local_addr().expect("a bound address");
-    tokio::spawn(async move {
-        axum::serve(listener, router)
-            .await
-            .expect("the server runs");
-    });
-    address
-}
-
 /// The service on the shared index, allowing pages of `origins` to call it.
 async fn service(origins: &[String]) -> String {
     let state = AppState {
@@ -168,7 +138,7 @@ async fn service(origins: &[String]) -> String {
         ),
         ..AppState::new(common::engine())
     };
-    format!("http://{}", serve(app(state), 0).await)
+    format!("http://{}", common::http::serve(state).await)
 }
 
 /// The search API's answer to `query`, as JSON.
@@ -898,8 +868,10 @@ async fn the_page_fits_a_phone() {
     .await;
 }
 
-/// A host page on another origin: the example portal page, pointing at the service at `api`.
-fn portal(api: &str) -> Router {
+/// A host page on another site: the example portal page, pointing at the service at `api`,
+/// served on `listener` until the test's runtime ends. The portal is not the service, so plain
+/// `axum::serve` serves it. Returns its origin.
+fn portal(listener: tokio::net::TcpListener, api: &str) -> String {
     let page = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/intranet.html"),
     )
@@ -909,16 +881,29 @@ fn portal(api: &str) -> Router {
         "the example's widget"
     );
     let page = page.replace("http://127.0.0.1:8080", api);
-    Router::new().route("/intranet.html", get(move || async move { Html(page) }))
+    let router = Router::new().route("/intranet.html", get(move || async move { Html(page) }));
+    let origin = format!("http://{}", listener.local_addr().expect("a bound address"));
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .await
+            .expect("the portal serves");
+    });
+    origin
 }
 
 #[tokio::test]
 async fn the_widget_works_from_an_allowed_portal_and_is_refused_elsewhere() {
-    let allowed_port = free_port();
-    let allowed = format!("http://127.0.0.1:{allowed_port}");
+    let (allowed_listener, other_listener) = (
+        common::http::listener().await,
+        common::http::listener().await,
+    );
+    let allowed = format!(
+        "http://{}",
+        allowed_listener.local_addr().expect("a bound address")
+    );
     let base = service(std::slice::from_ref(&allowed)).await;
-    serve(portal(&base), allowed_port).await;
-    let other = format!("http://{}", serve(portal(&base), 0).await);
+    assert_eq!(portal(allowed_listener, &base), allowed);
+    let other = portal(other_listener, &base);
 
     // The CORS headers themselves.
     for (origin, expected) in [(&allowed, Some(allowed.as_str())), (&other, None)] {

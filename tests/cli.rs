@@ -2,19 +2,15 @@
 //! each on its own temporary index built from the repository's corpus, and its refusals.
 
 mod common;
-mod support;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
 
-use common::{copy_corpus, corpus_dir};
+use common::corpus::{break_list, current_generation};
+use common::process::{binary, run, Server};
+use common::{copy_corpus, corpus_dir, free_port};
 use duty_search::search::{Engine, SearchRequest};
-use support::run;
 use tempfile::TempDir;
-
-const BIN: &str = env!("CARGO_BIN_EXE_duty-search");
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -35,16 +31,12 @@ fn assert_success(output: &Output, what: &str) {
 }
 
 fn temp_dir() -> TempDir {
-    tempfile::Builder::new()
-        .prefix("duty-search-cli-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("a temporary directory")
+    common::temp_dir("duty-search-cli-")
 }
 
 /// The generation directory `index/CURRENT` names.
-fn current_generation(index: &Path) -> PathBuf {
-    let name = std::fs::read_to_string(index.join("CURRENT")).expect("index/CURRENT is readable");
-    index.join(name.trim())
+fn live_generation(index: &Path) -> PathBuf {
+    index.join(current_generation(index))
 }
 
 #[test]
@@ -54,7 +46,7 @@ fn index_builds_every_item() {
     let output = run(&corpus_dir(), &index, &["index"]);
     assert_success(&output, "index");
     assert!(stdout(&output).contains("261"), "{}", stdout(&output));
-    assert!(current_generation(&index).is_dir());
+    assert!(live_generation(&index).is_dir());
 }
 
 #[test]
@@ -126,10 +118,10 @@ fn a_malformed_corpus_is_refused_and_the_previous_index_keeps_serving() {
     let index = dir.path().join("index");
     copy_corpus(&corpus_dir(), &corpus);
     assert_success(&run(&corpus, &index, &["index"]), "index of the good copy");
-    let live = current_generation(&index);
+    let live = live_generation(&index);
 
     // Item 3 of 二、经济发展 deleted: the parser must stop at the row that follows.
-    let (list, at) = support::break_list(&corpus);
+    let (list, at) = break_list(&corpus);
 
     let output = run(&corpus, &index, &["index"]);
     assert!(
@@ -141,7 +133,7 @@ fn a_malformed_corpus_is_refused_and_the_previous_index_keeps_serving() {
     let file = list.file_name().unwrap().to_string_lossy();
     assert!(message.contains(file.as_ref()), "{message}");
 
-    assert_eq!(current_generation(&index), live, "CURRENT moved");
+    assert_eq!(live_generation(&index), live, "CURRENT moved");
     assert!(live.is_dir(), "the live generation was removed");
     let engine = Engine::open(&index).expect("the previous index opens");
     assert_eq!(engine.num_items(), common::ITEMS);
@@ -151,29 +143,14 @@ fn a_malformed_corpus_is_refused_and_the_previous_index_keeps_serving() {
     assert!(!response.hits.is_empty());
 }
 
-/// Kills the server when the test ends, however it ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn serve_builds_a_missing_index_and_answers() {
     let dir = temp_dir();
     let index = dir.path().join("fresh-index");
-    let port = {
-        let probe = TcpListener::bind("127.0.0.1:0").expect("a free port");
-        probe.local_addr().expect("an address").port()
-    };
-    let log_path = dir.path().join("serve.log");
-    let log = std::fs::File::create(&log_path).expect("a log file");
+    let port = free_port();
     // Configured through the environment, as a deployment would.
-    let child = Command::new(BIN)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let mut command = binary();
+    command
         .env("DUTY_SEARCH_CORPUS", corpus_dir())
         .env("DUTY_SEARCH_INDEX", &index)
         .env("DUTY_SEARCH_BIND", "127.0.0.1")
@@ -182,36 +159,21 @@ async fn serve_builds_a_missing_index_and_answers() {
             "DUTY_SEARCH_CORS_ORIGINS",
             "http://portal.example:8000, https://intranet.example",
         )
-        .arg("serve")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("serve starts");
-    let mut server = Server(child);
-    let base = format!("http://127.0.0.1:{port}");
+        .arg("serve");
+    let server = Server::start(command, port, dir.path().join("serve.log")).await;
+    let base = server.base.clone();
     let client = reqwest::Client::new();
-    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
-
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = server.0.try_wait().expect("the child's status") {
-            panic!("serve exited with {status}:\n{}", log());
-        }
-        let health = client.get(format!("{base}/healthz")).send().await;
-        if health.as_ref().is_ok_and(|r| r.status().is_success()) {
-            let body: serde_json::Value = health.unwrap().json().await.expect("JSON health");
-            assert_eq!(body["status"], "ok");
-            assert_eq!(body["items"], common::ITEMS);
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no healthy server within 20 s:\n{}",
-            log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert!(current_generation(&index).is_dir(), "serve built no index");
+    let health: serde_json::Value = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("a health answer")
+        .json()
+        .await
+        .expect("JSON health");
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["items"], common::ITEMS);
+    assert!(live_generation(&index).is_dir(), "serve built no index");
 
     let response = client
         .get(format!("{base}/api/search"))

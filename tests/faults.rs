@@ -3,17 +3,14 @@
 //! request is in flight; and `stats` reading the query log.
 
 mod common;
-mod support;
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::corpus_dir;
-use support::{
-    break_list, command, current_generation, generations, lean_corpus_copy, repair, run, temp_dir,
-};
+use common::corpus::{break_list, current_generation, generations, lean_corpus_copy, repair};
+use common::process::{command, run, Server, PATIENCE};
+use common::{corpus_dir, free_port, temp_dir};
 
 /// The admin token of the servers started here.
 const TOKEN: &str = "faults-test-token-0123456789";
@@ -45,11 +42,11 @@ fn send_signal(pid: u32, signal: &str) {
     assert!(status.success(), "kill -{signal} {pid}");
 }
 
-/// Waits up to `limit` for `condition`, checking every few milliseconds.
-fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
+/// Waits up to [`PATIENCE`] for `condition`, checking every millisecond.
+fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
     while !condition() {
-        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
+        assert!(Instant::now() < deadline, "{what}: not within {PATIENCE:?}");
         std::thread::sleep(Duration::from_millis(1));
     }
 }
@@ -78,7 +75,7 @@ fn kill_build(corpus: &Path, index: &Path, when: KillAt) -> bool {
         .spawn()
         .expect("index starts");
     match when {
-        KillAt::Writing => wait_until(Duration::from_secs(60), "a new generation", || {
+        KillAt::Writing => wait_until("a new generation", || {
             generations(index).iter().any(|g| !before.contains(g))
         }),
         KillAt::After(delay) => std::thread::sleep(delay),
@@ -92,12 +89,32 @@ fn kill_build(corpus: &Path, index: &Path, when: KillAt) -> bool {
     now == live
 }
 
-/// A pseudo-random number below `bound`, from the clock: a moment no build can plan for.
-fn random_below(bound: u64) -> u64 {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    u64::from(nanos.wrapping_mul(2_654_435_761)) % bound
+/// The variable that replays the random kill moments of a failed run.
+const SEED_VARIABLE: &str = "DUTY_SEARCH_TEST_SEED";
+
+/// The seed of the random kill moments: [`SEED_VARIABLE`] when set, else one from the clock.
+/// Printed, so that a failure can be replayed.
+fn seed() -> u64 {
+    let seed = match std::env::var(SEED_VARIABLE) {
+        Ok(value) => value
+            .trim()
+            .parse()
+            .unwrap_or_else(|e| panic!("{SEED_VARIABLE}={value:?} is not a u64: {e}")),
+        Err(_) => SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos() as u64),
+    };
+    println!("kill moments seeded with {SEED_VARIABLE}={seed}");
+    seed
+}
+
+/// The next of a sequence of pseudo-random numbers (SplitMix64) from `state`.
+fn next_random(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 #[test]
@@ -114,16 +131,19 @@ fn sigkill_during_an_index_build_leaves_a_servable_index() {
     assert!(!index.join("CURRENT").exists());
     assert_search_works(&corpus, &index, "after the first build was killed");
 
-    // A later build killed while writing, then at random moments: the previous generation
-    // stays live and answers.
+    // A later build killed while writing, then at a random moment: the previous generation
+    // stays live and answers. The moment is a fraction of the time a whole build takes, so a
+    // seed replays the same point of the build on a faster or slower machine.
+    let mut random = seed();
     let started = Instant::now();
     let output = run(&corpus, &index, &["index"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let build_time = started.elapsed().as_millis() as u64;
+    let build_time = started.elapsed();
     let moments = [
         KillAt::Writing,
-        KillAt::After(Duration::from_millis(random_below(build_time))),
+        KillAt::After(build_time.mul_f64((next_random(&mut random) % 1000) as f64 / 1000.0)),
     ];
+    println!("a build takes {build_time:?}; killing builds at {moments:?}");
     for when in moments {
         let before_switch = kill_build(&corpus, &index, when);
         assert!(
@@ -177,6 +197,7 @@ fn a_damaged_index_is_detected_rebuilt_and_logged_at_start_up() {
                 for entry in std::fs::read_dir(index.join(generation)).unwrap() {
                     let path = entry.unwrap().path();
                     let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                    // The generation's own lexicon (a directory) is not a segment file.
                     if path.is_file() && !name.ends_with(".json") && !name.starts_with('.') {
                         std::fs::write(&path, b"").unwrap();
                     }
@@ -263,47 +284,6 @@ fn serve_refuses_an_unusable_admin_token_before_building_anything() {
     }
 }
 
-/// Kills the server when the test ends, however it ends.
-struct Server {
-    child: Child,
-    log: PathBuf,
-    base: String,
-}
-
-impl Server {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits for the process to exit, up to `limit`.
-    fn wait_exit(&mut self, limit: Duration) -> ExitStatus {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the child's status") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "serve still running:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let probe = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    probe.local_addr().expect("an address").port()
-}
-
 /// The value of the sample `series` in the server's /metrics.
 async fn metric(client: &reqwest::Client, base: &str, series: &str) -> f64 {
     let text = client
@@ -347,35 +327,15 @@ async fn serve_reloads_on_sighup_logs_requests_and_stops_gracefully_on_sigterm()
     .unwrap();
 
     let port = free_port();
-    let log = dir.path().join("serve.log");
-    let child = command(&corpus, &index)
+    let mut serve = command(&corpus, &index);
+    serve
         .env("DUTY_SEARCH_ADMIN_TOKEN", TOKEN)
         .env("RUST_LOG", "info,tantivy=warn,duty_search::server=debug")
-        .args(["serve", "--port", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("a log file"))
-        .spawn()
-        .expect("serve starts");
-    let mut server = Server {
-        child,
-        log,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let pid = server.child.id();
+        .args(["serve", "--port", &port.to_string()]);
+    let mut server = Server::start(serve, port, dir.path().join("serve.log")).await;
+    let pid = server.pid();
     let client = reqwest::Client::new();
     let base = server.base.clone();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(status) = server.child.try_wait().expect("the child's status") {
-            panic!("serve exited with {status}:\n{}", server.log());
-        }
-        let health = client.get(format!("{base}/healthz")).send().await;
-        if health.is_ok_and(|r| r.status().is_success()) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "not healthy:\n{}", server.log());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     assert!(
         server
             .log()
@@ -413,7 +373,7 @@ async fn serve_reloads_on_sighup_logs_requests_and_stops_gracefully_on_sigterm()
     // SIGHUP reindexes.
     let reindexes = |outcome: &str| format!("duty_search_reindexes_total{{outcome=\"{outcome}\"}}");
     send_signal(pid, "HUP");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + PATIENCE;
     while metric(&client, &base, &reindexes("ok")).await < 1.0 {
         assert!(Instant::now() < deadline, "no reindex:\n{}", server.log());
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -422,7 +382,7 @@ async fn serve_reloads_on_sighup_logs_requests_and_stops_gracefully_on_sigterm()
     let live = current_generation(&index);
     let (list, line) = break_list(&corpus);
     send_signal(pid, "HUP");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + PATIENCE;
     while metric(&client, &base, &reindexes("refused")).await < 1.0 {
         assert!(Instant::now() < deadline, "no refusal:\n{}", server.log());
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -452,7 +412,7 @@ async fn serve_reloads_on_sighup_logs_requests_and_stops_gracefully_on_sigterm()
                 .await
         }
     });
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + PATIENCE;
     while generations(&index) == before {
         assert!(
             Instant::now() < deadline,
@@ -469,7 +429,7 @@ async fn serve_reloads_on_sighup_logs_requests_and_stops_gracefully_on_sigterm()
     assert_eq!(answer.status().as_u16(), 200);
     let body: serde_json::Value = answer.json().await.expect("JSON");
     assert_eq!(body["status"], "reindexed");
-    let status = tokio::task::block_in_place(|| server.wait_exit(Duration::from_secs(40)));
+    let status = tokio::task::block_in_place(|| server.wait_exit());
     assert_eq!(status.code(), Some(0), "{}", server.log());
     let log = server.log();
     assert!(

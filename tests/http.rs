@@ -32,19 +32,10 @@ fn state() -> AppState {
     AppState::new(common::engine())
 }
 
-/// Serves the API on 127.0.0.1 on a port the system picks, until the test's runtime ends.
+/// Serves the API with the server that ships on a free local port, until the test's runtime
+/// ends.
 async fn server() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind a local port");
-    let address = listener.local_addr().expect("a bound address");
-    let router = app(state());
-    tokio::spawn(async move {
-        axum::serve(listener, router)
-            .await
-            .expect("the server runs");
-    });
-    address
+    common::http::serve(state()).await
 }
 
 /// Both ways of reaching the API.

@@ -112,7 +112,6 @@ fn bearer(value: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
 
     #[test]
     fn equal_strings_only_are_equal() {
@@ -127,32 +126,6 @@ mod tests {
         assert!(!constant_time_eq(&secret.repeat(2), secret));
         assert!(constant_time_eq(b"", b""));
         assert!(!constant_time_eq(b"a", b""));
-    }
-
-    /// The fastest of a few runs of the comparison.
-    fn fastest(presented: &[u8], expected: &[u8]) -> Duration {
-        (0..7)
-            .map(|_| {
-                let started = Instant::now();
-                std::hint::black_box(constant_time_eq(presented, expected));
-                started.elapsed()
-            })
-            .min()
-            .expect("runs")
-    }
-
-    #[test]
-    fn where_the_strings_differ_does_not_change_the_time() {
-        // An early-exit comparison would answer the first case about a million times faster.
-        let expected = vec![b'x'; 1 << 20];
-        let mut first = expected.clone();
-        first[0] = b'y';
-        let mut last = expected.clone();
-        *last.last_mut().unwrap() = b'y';
-        let (early, late) = (fastest(&first, &expected), fastest(&last, &expected));
-        let ratio = early.as_secs_f64().max(late.as_secs_f64())
-            / early.as_secs_f64().min(late.as_secs_f64());
-        assert!(ratio < 3.0, "{early:?} against {late:?}");
     }
 
     #[test]

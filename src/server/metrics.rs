@@ -41,7 +41,7 @@ struct Series {
 impl Metrics {
     /// Counts a request to `route` answered with `status` after `latency`. The route is the
     /// pattern of the route that answered, never the raw path: `unmatched` when no route
-    /// matched, `refused` for a request head the server refused before routing.
+    /// matched.
     pub fn record_request(&self, route: &str, status: u16, latency: Duration) {
         let seconds = latency.as_secs_f64();
         let mut requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
@@ -51,15 +51,6 @@ impl Metrics {
         if let Some(bucket) = BUCKETS.iter().position(|bound| seconds <= *bound) {
             series.buckets[bucket] += 1;
         }
-    }
-
-    /// How many requests to `route` were answered with `status`.
-    #[cfg(test)]
-    pub(super) fn requests(&self, route: &str, status: u16) -> u64 {
-        let requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
-        requests
-            .get(&(route.to_owned(), status))
-            .map_or(0, |series| series.count)
     }
 
     /// Counts a search that matched no item.
@@ -81,8 +72,7 @@ impl Metrics {
             &mut out,
             "duty_search_http_requests_total",
             "counter",
-            "HTTP requests answered, by route pattern (unmatched: no route matched; refused: \
-             the request head was refused before routing) and status.",
+            "HTTP requests answered, by route pattern (unmatched: no route matched) and status.",
         );
         let requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
         for ((route, status), series) in requests.iter() {

@@ -4,9 +4,7 @@
 //! `X-Content-Type-Options: nosniff` and carries an `X-Request-Id`; browsers on other sites may
 //! call the API only from the origins of the state's [`CorsPolicy`]. Every request is held to
 //! the state's [`Limits`], logged and counted in the [`Metrics`]. [`serve`] serves the router
-//! of a state on a TCP listener, answering itself the request heads too large for the HTTP
-//! layer to pass on: with a JSON error and a request id, logged, and counted in the metrics
-//! under the route label `refused`.
+//! of a state on a TCP listener.
 
 mod admin;
 mod cors;
@@ -44,10 +42,7 @@ pub use admin::AdminToken;
 pub use cors::{CorsOrigin, CorsPolicy};
 pub use error::ApiError;
 pub use limits::Limits;
-/// The HTTP server: the router of a state on a TCP listener, with a time limit on request
-/// heads, JSON errors (with request ids, counted in the metrics) for the heads hyper would
-/// refuse with an empty body, and graceful shutdown.
-pub use listen::{serve, MAX_HEADER_FIELDS, MAX_HEAD_BYTES, MAX_TARGET_BYTES};
+pub use listen::serve;
 pub use live::{LiveEngine, ReindexError, INLINE_SEARCH_ITEMS};
 pub use metrics::Metrics;
 pub use query_log::{QueryLog, ZeroHitReport};

@@ -25,11 +25,6 @@ const MAX_CLIENT_ID_BYTES: usize = 64;
 /// The route label of a request no route matched.
 const UNMATCHED: &str = "unmatched";
 
-/// The route label of a request head the server refused before any router saw it (see
-/// [`super::serve`]): a request target or head too large for the HTTP layer. Route patterns
-/// start with `/`, so it cannot be taken for one, nor for [`UNMATCHED`].
-pub(super) const REFUSED: &str = "refused";
-
 /// What a search answered, left in the response's extensions for the log and the metrics.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct SearchOutcome {
@@ -95,11 +90,10 @@ fn request_id(client: Option<&HeaderValue>) -> HeaderValue {
     client.filter(sane).cloned().unwrap_or_else(new_request_id)
 }
 
-/// A request id of the server's own: this process's start time and a counter, in hexadecimal
-/// (`67a1b2c3-1f`), never the same twice in a process. The middleware gives it to a
-/// request without a sane id of its client's, and the server to a request head it refuses
-/// before routing, so that every answer carries an id from the same sequence.
-pub(super) fn new_request_id() -> HeaderValue {
+/// A request id of the server's own, for a request without a sane id of its client's: this
+/// process's start time and a counter, in hexadecimal (`67a1b2c3-1f`), never the same twice in
+/// a process.
+fn new_request_id() -> HeaderValue {
     static STARTED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let started = STARTED.get_or_init(|| {

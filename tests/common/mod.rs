@@ -1,7 +1,14 @@
 //! Shared by the integration tests: one real index, built from the repository's corpus into a
-//! temporary directory once per test binary, and the engine opened on it.
+//! temporary directory once per test binary, and the engine opened on it; temporary directories
+//! and free ports. Its modules hold the rest: [`corpus`] (copies of the corpus and the ways they
+//! break), [`process`] (the binary, run or serving) and [`http`] (the service on a socket).
 #![allow(dead_code)] // each test binary uses its own share of these helpers
 
+pub mod corpus;
+pub mod http;
+pub mod process;
+
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -22,15 +29,12 @@ static FIXTURE: OnceLock<Fixture> = OnceLock::new();
 
 fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
-        let index_dir = tempfile::Builder::new()
-            .prefix("duty-search-index-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-            .expect("a temporary index directory");
+        let index_dir = temp_dir("duty-search-index-");
         let info = duty_search::index::build(&corpus_dir(), index_dir.path())
             .unwrap_or_else(|e| panic!("the real corpus indexes: {e}"));
         assert_eq!(info.items as u64, ITEMS, "items indexed");
-        let engine = Engine::open(index_dir.path())
-            .unwrap_or_else(|e| panic!("the fresh index opens: {e}"));
+        let engine =
+            Engine::open(index_dir.path()).unwrap_or_else(|e| panic!("the fresh index opens: {e}"));
         Fixture {
             index_dir,
             engine: Arc::new(engine),
@@ -89,4 +93,21 @@ pub fn copy_corpus(from: &Path, to: &Path) {
                 .unwrap_or_else(|e| panic!("copy {}: {e}", path.display()));
         }
     }
+}
+
+/// A temporary directory under Cargo's per-target scratch directory, removed when dropped.
+pub fn temp_dir(prefix: &str) -> TempDir {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("a temporary directory")
+}
+
+/// A loopback port no one listens on now, for a process the test starts (the binary,
+/// chromedriver) that must be told its port.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free local port")
+        .port()
 }

@@ -1,21 +1,9 @@
-//! Shared by the hardening and fault tests: temporary copies of the corpus, and the ways they
-//! break it (a list document missing a row, a lexicon line without `=>`).
-#![allow(dead_code)] // each test binary uses its own share of these helpers
+//! Temporary copies of the repository's corpus, the ways the tests break them (a list document
+//! missing a row, a lexicon line without `=>`), and the generations of an index.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use tempfile::TempDir;
-
-use crate::common::{copy_corpus, corpus_dir};
-
-/// A temporary directory under Cargo's per-target scratch directory.
-pub fn temp_dir(prefix: &str) -> TempDir {
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("a temporary directory")
-}
+use super::{copy_corpus, corpus_dir};
 
 /// Copies the repository's corpus to `dir/corpus` and returns that path.
 pub fn corpus_copy(dir: &Path) -> PathBuf {
@@ -98,30 +86,4 @@ pub fn generations(index: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// The binary on `corpus` and `index`, with no configuration from the environment.
-pub fn command(corpus: &Path, index: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_duty-search"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("DUTY_SEARCH_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env_remove("RUST_LOG")
-        .arg("--corpus")
-        .arg(corpus)
-        .arg("--index")
-        .arg(index);
-    command
-}
-
-/// Runs the binary on `corpus` and `index` with `args` and waits for it.
-pub fn run(corpus: &Path, index: &Path, args: &[&str]) -> Output {
-    command(corpus, index)
-        .args(args)
-        .output()
-        .expect("the binary runs")
 }
