@@ -190,6 +190,7 @@ struct Card {
     marks: Vec<String>,
     owner: String,
     expanded: bool,
+    confidence: String,
 }
 
 /// What the search box shows (in the widget under `widget`, else on the page).
@@ -244,6 +245,7 @@ async fn page_state(client: &Client, widget: Option<&str>) -> PageState {
                 marks: Array.from(card.querySelectorAll('.ds-title mark')).map((m) => m.textContent),
                 owner: card.querySelector('.ds-owner-text').textContent,
                 expanded: card.classList.contains('ds-expanded'),
+                confidence: card.querySelector('.ds-confidence').className.replace(/.*ds-confidence-/, ''),
             }})),
         }};"
     );
@@ -393,6 +395,54 @@ async fn typing_a_keyword_shows_its_duty_first_with_owners_and_list() {
             .expect("a taller window");
         let path = screenshot(&client, "search").await;
         assert!(path.metadata().is_ok_and(|m| m.len() > 10_000), "{path:?}");
+    })
+    .await;
+}
+
+/// A pasted letter longer than a link should carry is searched with a POST, and each card
+/// says how far it can be trusted, as the API does.
+#[tokio::test]
+async fn a_pasted_letter_is_searched_and_every_card_shows_its_confidence() {
+    let base = service(&[]).await;
+    let letter: String = "尊敬的领导您好，我是金星镇某村三组的村民，我们组通往主路的那条砂石路好几年没人管了，\
+        一下雨就成泥塘，娃娃上学裤腿全是泥，三轮车也陷进去好几回。找过村主任，说没钱要等项目。\
+        另外村口的路灯坏了一大半，晚上黑黢黢的，前两天一个老人骑电动车在那摔了。"
+        .repeat(3);
+    let api: Value = reqwest::Client::new()
+        .post(format!("{base}/api/search"))
+        .json(&json!({"q": letter, "limit": 20}))
+        .send()
+        .await
+        .expect("an API answer")
+        .json()
+        .await
+        .expect("JSON");
+    in_browser(|client| async move {
+        client.goto(&format!("{base}/")).await.expect("the page opens");
+        client
+            .execute(
+                "const input = document.querySelector('.ds-input');
+                 input.value = arguments[0];
+                 input.dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![json!(letter)],
+            )
+            .await
+            .expect("the letter is pasted");
+        let page = wait_for_answer(&client, None, &letter).await;
+        let hits = api["hits"].as_array().expect("hits");
+        assert!(!hits.is_empty(), "{api}");
+        let shown: Vec<(&str, &str)> = page
+            .cards
+            .iter()
+            .map(|card| (card.id.as_str(), card.confidence.as_str()))
+            .collect();
+        let answered: Vec<(&str, &str)> = hits
+            .iter()
+            .map(|hit| (hit["id"].as_str().expect("an id"), hit["confidence"].as_str().expect("a confidence")))
+            .collect();
+        assert_eq!(shown, answered, "the cards are the API's hits, with their confidence");
+        assert_eq!(shown[0].1, "high", "the best hit is as sure as any");
+        assert_eq!(page.error, None);
     })
     .await;
 }

@@ -301,7 +301,7 @@ fn probe() -> impl Strategy<Value = Probe> {
     let body = prop_oneof![
         4 => Just(Vec::new()),
         1 => prop::collection::vec(any::<u8>(), 1..200),
-        1 => (1..3usize).prop_map(|kib| vec![b'x'; kib * 16 * 1024 + 1]),
+        1 => (1..3usize).prop_map(|times| vec![b'x'; times * Limits::DEFAULT_MAX_BODY_BYTES + 1]),
     ];
     (
         method,
@@ -562,7 +562,10 @@ async fn a_megabyte_request_target_is_refused_over_a_socket() {
             .await
             .expect("an answer")
             .error(StatusCode::URI_TOO_LONG);
-        let expected = format!("the request target is {size} bytes long; at most 16384");
+        let expected = format!(
+            "the request target is {size} bytes long; at most {}",
+            Limits::DEFAULT_MAX_URI_BYTES
+        );
         assert!(message.starts_with(&expected), "{size} bytes: {message}");
         client.send(get_head("/healthz").as_bytes()).await;
         let answer = client.answer().await.expect("an answer");

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
+use duty_search::search::MAX_QUERY_CHARS;
 use duty_search::server::{app, AppState, CorsOrigin, CorsPolicy};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -98,6 +99,42 @@ async fn raw(via: Via, method: Method, path: &str, headers: &[(&str, &str)]) -> 
                 body: response.bytes().await.expect("a body").to_vec(),
             }
         }
+    }
+}
+
+/// POSTs `body` (JSON) to `path` and checks that the answer is JSON.
+async fn post_json(via: Via, path: &str, body: &str) -> Answer {
+    let answer = match via {
+        Via::Router => {
+            let request = Request::builder()
+                .method(Method::POST)
+                .uri(path)
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .expect("a valid request");
+            oneshot(app(state()), request).await
+        }
+        Via::Server(address) => {
+            let response = reqwest::Client::new()
+                .post(format!("http://{address}{path}"))
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+            Raw {
+                status: StatusCode::from_u16(response.status().as_u16()).expect("a status"),
+                headers: response.headers().clone(),
+                body: response.bytes().await.expect("a body").to_vec(),
+            }
+        }
+    };
+    let body = serde_json::from_slice(&answer.body).unwrap_or_else(|e| {
+        panic!("{via:?} POST {path}: not JSON ({e}): {}", answer.text())
+    });
+    Answer {
+        status: answer.status,
+        body,
     }
 }
 
@@ -340,7 +377,7 @@ async fn health_reports_the_index() {
 
 #[tokio::test]
 async fn bad_requests_are_json_400s_naming_the_parameter() {
-    let long = "燃".repeat(513);
+    let long = "燃".repeat(MAX_QUERY_CHARS + 1);
     let long = format!("/api/search?q={}", encode(&long));
     let cases = [
         ("/api/search", "q"),
@@ -367,9 +404,11 @@ async fn bad_requests_are_json_400s_naming_the_parameter() {
             );
         }
     }
-    // 512 characters are accepted.
-    let longest = format!("/api/search?q={}", encode(&"燃".repeat(512)));
-    assert_eq!(get(Via::Router, &longest).await.status, StatusCode::OK);
+    // The longest query accepted fits in the default request target limit.
+    let longest = format!("/api/search?q={}", encode(&"燃".repeat(MAX_QUERY_CHARS)));
+    for via in both().await {
+        assert_eq!(get(via, &longest).await.status, StatusCode::OK, "{via:?}");
+    }
 }
 
 #[tokio::test]
@@ -407,14 +446,43 @@ async fn an_unknown_route_is_a_json_404() {
 }
 
 #[tokio::test]
+async fn a_long_message_posted_as_json_is_answered_as_its_get() {
+    let letter = "尊敬的领导您好，我是金星镇某村三组村民，我们组通往主路的那条路一下雨就成泥塘，\
+                  娃娃上学裤腿全是泥，找过村主任说没钱。另外村口的垃圾箱满了好几天没人拉，\
+                  都堆到地上了，夏天苍蝇特别多。恳请镇上尽快修一下路，把垃圾也清一清，谢谢！";
+    let longest: String = letter.chars().cycle().take(MAX_QUERY_CHARS).collect();
+    for via in both().await {
+        let body = serde_json::json!({"q": letter, "limit": 5, "explain": true}).to_string();
+        let posted = post_json(via, "/api/search", &body).await;
+        assert_eq!(posted.status, StatusCode::OK, "{via:?}: {}", posted.body);
+        let got = get(via, &format!("/api/search?q={}&limit=5&explain=true", encode(letter))).await;
+        assert_eq!(ids(&posted.body), ids(&got.body), "{via:?}");
+        assert!(!ids(&posted.body).is_empty(), "{via:?}: {}", posted.body);
+        assert!(posted.body["hits"][0]["explanation"]["concepts"].is_array());
+        let body = serde_json::json!({"q": longest}).to_string();
+        assert_eq!(post_json(via, "/api/search", &body).await.status, StatusCode::OK);
+        for (body, parameter) in [
+            ("{", "JSON"),
+            ("[\"燃气\"]", "object"),
+            ("{\"limit\": 5}", "q"),
+            ("{\"q\": \"燃气\", \"limit\": 500}", "limit"),
+            (&serde_json::json!({"q": format!("{longest}燃")}).to_string()[..], "q"),
+        ] {
+            let answer = post_json(via, "/api/search", body).await;
+            assert_error(&answer, StatusCode::BAD_REQUEST, parameter, &format!("{via:?} POST"));
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_wrong_method_is_a_json_405() {
     for via in both().await {
-        for path in [
-            "/api/search?q=%E7%87%83%E6%B0%94",
-            "/api/items/coop-7-4",
-            "/healthz",
+        for (path, methods) in [
+            ("/api/search?q=%E7%87%83%E6%B0%94", &[Method::PUT, Method::DELETE][..]),
+            ("/api/items/coop-7-4", &[Method::POST, Method::DELETE][..]),
+            ("/healthz", &[Method::POST, Method::DELETE][..]),
         ] {
-            for method in [Method::POST, Method::DELETE] {
+            for method in methods.iter().cloned() {
                 let answer = send(via, method.clone(), path).await;
                 assert_eq!(
                     answer.status,
@@ -645,7 +713,13 @@ async fn only_the_allowed_origins_may_call_the_api_from_their_pages() {
     );
     assert!(preflight
         .header("access-control-allow-methods")
-        .is_some_and(|methods| methods.contains("GET")));
+        .is_some_and(|methods| methods.contains("GET") && methods.contains("POST")));
+    assert!(
+        preflight
+            .header("access-control-allow-headers")
+            .is_some_and(|headers| headers.contains("content-type")),
+        "a long search posts JSON"
+    );
     let preflight = from_origin(&listed, Method::OPTIONS, other).await;
     assert_eq!(preflight.header("access-control-allow-origin"), None);
 

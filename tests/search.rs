@@ -386,7 +386,7 @@ fn invalid_requests_are_refused() {
     bad.limit = 101;
     assert!(engine().search(&bad).is_err());
     bad.limit = 10;
-    bad.query = "燃".repeat(513);
+    bad.query = "燃".repeat(duty_search::search::MAX_QUERY_CHARS + 1);
     assert!(engine().search(&bad).is_err());
     bad.query = " \t ".into();
     assert!(engine().search(&bad).is_err());

@@ -147,8 +147,8 @@ mod tests {
     #[test]
     fn a_word_said_again_is_kept_once_at_its_most_telling_clause() {
         let text = "我是养猪场边上的，去年养猪场建起来，养猪场臭得很";
-        let clauses = Clauses::read(text, &shape());
-        let (_, words) = crate::analysis::Segmenter::new(["养猪场"]).words(text);
+        let (normalized, words) = crate::analysis::Segmenter::new(["养猪场"]).words(text);
+        let clauses = Clauses::read(&normalized, &shape());
         let kept = clauses.keep_once(words);
         let pig: Vec<&Word> = kept.iter().filter(|w| w.text == "养猪场").collect();
         assert_eq!(pig.len(), 1);

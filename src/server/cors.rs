@@ -4,6 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -102,7 +103,8 @@ impl CorsPolicy {
     }
 
     /// The layer answering preflights and adding `Access-Control-Allow-Origin` to answers for an
-    /// allowed origin only. The API is read-only and takes no credentials: GET and HEAD.
+    /// allowed origin only. The API is read-only and takes no credentials: GET and HEAD, and
+    /// POST with a JSON body (`Content-Type: application/json`) for a long search.
     pub(super) fn layer(&self) -> CorsLayer {
         let allow = if self.origins.contains(&CorsOrigin::Any) {
             AllowOrigin::any()
@@ -114,7 +116,8 @@ impl CorsPolicy {
         };
         CorsLayer::new()
             .allow_origin(allow)
-            .allow_methods([Method::GET, Method::HEAD])
+            .allow_methods([Method::GET, Method::HEAD, Method::POST])
+            .allow_headers([CONTENT_TYPE])
     }
 }
 

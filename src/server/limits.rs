@@ -38,10 +38,10 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// 16 KiB of request target (a 512-character query, percent-encoded, takes at most 6 KiB).
-    pub const DEFAULT_MAX_URI_BYTES: usize = 16 * 1024;
-    /// 16 KiB of body.
-    pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
+    /// 32 KiB of request target (a 2,000-character query, percent-encoded, takes at most 18 KiB).
+    pub const DEFAULT_MAX_URI_BYTES: usize = 32 * 1024;
+    /// 32 KiB of body (a 2,000-character query as JSON takes at most 12 KiB).
+    pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024;
     /// 10 seconds per request; a search takes milliseconds.
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
     /// 128 requests at once.

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::error_handling::HandleErrorLayer;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use axum::http::{HeaderMap, HeaderValue};
@@ -49,6 +50,7 @@ pub use query_log::{QueryLog, ZeroHitReport};
 
 use crate::corpus::Item;
 use crate::index::BuildInfo;
+use crate::search::SearchRequest;
 use observe::SearchOutcome;
 
 /// What the service is built from: the engine, who may call it cross-origin, its limits, the
@@ -121,7 +123,7 @@ pub fn app(state: AppState) -> Router {
         .route("/embed", get(pages::embed_page))
         .route("/widget.js", get(pages::widget))
         .route("/assets/{name}", get(pages::asset))
-        .route("/api/search", get(search))
+        .route("/api/search", get(search).post(search_posted))
         .route("/api/items/{id}", get(item))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -165,6 +167,18 @@ async fn search(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let request = params::search_request(query.as_deref().unwrap_or_default())?;
+    answer_search(&state, request).await
+}
+
+/// `POST /api/search` with a JSON body: the same search, for a pasted work order too long for
+/// a link.
+async fn search_posted(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let request = params::search_request_json(&body)?;
+    answer_search(&state, request).await
+}
+
+/// Answers a parsed search request, logging it when a query log is on.
+async fn answer_search(state: &AppState, request: SearchRequest) -> Result<Response, ApiError> {
     tracing::debug!(query = %request.query, "search");
     let response = state.engine.search(request).await?;
     if let Some(log) = &state.query_log {
@@ -230,7 +244,7 @@ async fn reindex(
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::method_not_allowed("only GET is allowed here")
+    ApiError::method_not_allowed("this method is not allowed here: GET (and POST for /api/search)")
 }
 
 async fn not_found() -> ApiError {

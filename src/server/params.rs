@@ -1,5 +1,8 @@
-//! Parsing `/api/search` parameters by hand, so every bad value gets a message saying what is
-//! wrong and what is expected. Unknown parameters are ignored; a repeated one counts once (first).
+//! Parsing `/api/search` parameters by hand, from a query string (GET) or a JSON object (POST),
+//! so every bad value gets a message saying what is wrong and what is expected. Unknown
+//! parameters are ignored; a repeated one counts once (first).
+
+use serde_json::Value;
 
 use super::error::ApiError;
 use crate::corpus::ListKind;
@@ -10,6 +13,37 @@ pub fn search_request(raw: &str) -> Result<SearchRequest, ApiError> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
+    request_of(&pairs)
+}
+
+/// Builds the search request from a JSON body: an object with the query string's parameters
+/// (`{"q": "…", "limit": 5, "list": "coop"}`), numbers and booleans as themselves or as text.
+pub fn search_request_json(body: &[u8]) -> Result<SearchRequest, ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+    let Value::Object(object) = value else {
+        return Err(ApiError::bad_request(
+            "the body must be a JSON object such as {\"q\": \"燃气\"}",
+        ));
+    };
+    let pairs: Vec<(String, String)> = object
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let text = match value {
+                Value::String(text) => text,
+                Value::Number(number) => number.to_string(),
+                Value::Bool(flag) => flag.to_string(),
+                Value::Null => return None,
+                other => other.to_string(),
+            };
+            Some((key, text))
+        })
+        .collect();
+    request_of(&pairs)
+}
+
+/// The search request of these parameters.
+fn request_of(pairs: &[(String, String)]) -> Result<SearchRequest, ApiError> {
     let get = |name: &str| {
         pairs
             .iter()
@@ -80,6 +114,20 @@ mod tests {
         assert_eq!(request.list, Some(ListKind::Coop));
         assert!(!request.explain);
         assert!(search_request("q=a&explain=true").unwrap().explain);
+    }
+
+    #[test]
+    fn a_json_body_gives_the_same_request() {
+        let body = br#"{"q": "\u71c3\u6c14", "limit": 5, "list": "coop", "explain": true, "x": [1]}"#;
+        let request = search_request_json(body).unwrap();
+        assert_eq!(request.query, "燃气");
+        assert_eq!((request.limit, request.list), (5, Some(ListKind::Coop)));
+        assert!(request.explain);
+        let same = search_request("q=%E7%87%83%E6%B0%94&limit=5&list=coop&explain=true").unwrap();
+        assert_eq!(request, same);
+        for body in [&b"{"[..], b"[]", b"\"q\"", br#"{"q": ""}"#, br#"{"q": "a", "limit": 0}"#] {
+            assert!(search_request_json(body).is_err(), "{}", String::from_utf8_lossy(body));
+        }
     }
 
     #[test]

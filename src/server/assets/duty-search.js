@@ -29,7 +29,14 @@
   const PAGE_SIZE = 20;
   const TYPING_DELAY_MS = 250;
   const SETTLE_MS = 1500;
-  const MAX_QUERY = 512;
+  const MAX_QUERY = 2000;
+  /** Longer queries (a pasted letter or work order) are sent as a JSON body, not in the URL. */
+  const POST_FROM_CHARS = 300;
+  const CONFIDENCE = {
+    high: { text: '把握大', meaning: '与最佳结果得分接近，多数情况下即为所查事项' },
+    medium: { text: '可参考', meaning: '得分明显低于最佳结果，约一半情况下相关' },
+    low: { text: '把握小', meaning: '得分远低于最佳结果，多数情况下并不相关' },
+  };
   const LONG_TEXT = 90;
   const EXAMPLES = ['燃气', '婚姻登记', '楼道里有人给电动车飞线充电', '民政局', '低保'];
 
@@ -255,21 +262,25 @@
 
     // --- searching ---
 
-    function searchPath(offset) {
-      const params = new URLSearchParams({ q: state.q, limit: String(PAGE_SIZE), offset: String(offset) });
+    function searchParams(offset) {
+      const params = { q: state.q, limit: String(PAGE_SIZE), offset: String(offset) };
       for (const name of ['list', 'category', 'department']) {
-        if (state[name]) params.set(name, state[name]);
+        if (state[name]) params[name] = state[name];
       }
-      return `/api/search?${params}`;
+      return params;
     }
 
     async function fetchSearch(offset) {
       if (request) request.abort();
       request = new AbortController();
-      const response = await fetch(API + searchPath(offset), {
+      const params = searchParams(offset);
+      const long = state.q.length > POST_FROM_CHARS;
+      const response = await fetch(long ? `${API}/api/search` : `${API}/api/search?${new URLSearchParams(params)}`, {
+        method: long ? 'POST' : 'GET',
         signal: request.signal,
         credentials: 'omit',
-        headers: { Accept: 'application/json' },
+        headers: long ? { Accept: 'application/json', 'Content-Type': 'application/json' } : { Accept: 'application/json' },
+        body: long ? JSON.stringify(params) : undefined,
       });
       let body = null;
       try {
@@ -483,7 +494,7 @@
       const article = el(
         'article',
         {
-          class: `ds-card ds-card-${hit.list}`,
+          class: `ds-card ds-card-${hit.list} ds-card-${hit.confidence}`,
           tabindex: '0',
           'data-id': hit.id,
           'data-list': hit.list,
@@ -494,6 +505,11 @@
           { class: 'ds-card-head' },
           el('span', { class: `ds-badge ds-badge-${hit.list}`, title: list.meaning, text: list.badge }),
           el('span', { class: 'ds-category', text: hit.category }),
+          el('span', {
+            class: `ds-confidence ds-confidence-${hit.confidence}`,
+            title: (CONFIDENCE[hit.confidence] || CONFIDENCE.low).meaning,
+            text: (CONFIDENCE[hit.confidence] || CONFIDENCE.low).text,
+          }),
           el('span', { class: 'ds-id', text: hit.id }),
           copy,
         ),
