@@ -136,6 +136,16 @@ pub fn key_weight(frequency: usize) -> f32 {
 /// weigh little. Tuned on dev-blind-messages and the message-2000 latency row.
 pub const MAX_CONCEPTS: usize = 48;
 
+/// Places at the top of a letter's answer kept for its several matters (see `diversify` in
+/// `search/rank.rs`): the first five are what staff read. Tuned on the multi-matter messages of
+/// dev-messages and dev-blind-messages (Recall@5).
+pub const DIVERSE_TOP: usize = 5;
+/// Candidates those places are chosen among.
+pub const DIVERSE_POOL: usize = 20;
+/// How much a candidate's score is discounted by the share of its matched concepts' weight
+/// that the places before it already cover.
+pub const DIVERSITY: f32 = 0.5;
+
 /// How much a concept counts by where it stands in the message (it scales the concept's
 /// importance): a letter's matter fully, the story around it and the writer's introduction,
 /// setting and names less. Tuned on dev-messages and dev-blind-messages.

@@ -35,7 +35,8 @@ use crate::query::AltKind;
 use crate::lexicon::Action;
 use crate::query::Intent;
 use crate::tuning::{
-    alternative_evidence, intent_weight, length_normalization, FIELD_TIE_BREAKER, PROXIMITY_WEIGHT,
+    alternative_evidence, intent_weight, length_normalization, DIVERSE_POOL, DIVERSE_TOP,
+    DIVERSITY, FIELD_TIE_BREAKER, PROXIMITY_WEIGHT,
 };
 
 /// Where a candidate's action label stands among its labels (see [`DocLabels::of`]).
@@ -195,6 +196,8 @@ pub struct Candidate {
     pub coverage: f32,
     /// The factor the message's intent gave its score (1 when none).
     pub steer: f32,
+    /// The concepts it matched, one bit per concept (a query has at most 64).
+    matched: u64,
     /// The item's list (machine name), category and town, for facets: indexes into
     /// [`DocLabels::names`].
     pub facets: [u32; 4],
@@ -440,6 +443,11 @@ impl Ranker<'_> {
             candidate.score = scored.score * candidate.steer;
             candidate.evidence = scored.evidence;
             candidate.coverage = scored.coverage;
+            candidate.matched = strengths_of(i)
+                .iter()
+                .enumerate()
+                .filter(|(_, strength)| **strength > 0.0)
+                .fold(0, |mask, (concept, _)| mask | 1 << concept);
         }
         let best_first = |a: &Candidate, b: &Candidate| {
             b.score.total_cmp(&a.score).then(a.address.cmp(&b.address))
@@ -453,10 +461,47 @@ impl Ranker<'_> {
             all.truncate(self.at_least);
         }
         all.sort_unstable_by(best_first);
+        if self.letter {
+            diversify(&mut all, &weights.weight);
+        }
         Ranked {
             candidates: all,
             weights,
         }
+    }
+}
+
+/// Orders the first [`DIVERSE_TOP`] candidates of a letter so that the matters of a message
+/// that names several each get a duty there: each place goes to the candidate of the best
+/// score discounted by how much of what it matched the places before already cover (maximal
+/// marginal relevance, Carbonell & Goldstein 1998), among the first [`DIVERSE_POOL`].
+/// `weights` are the concepts' weights; scores are left as they are.
+fn diversify(candidates: &mut [Candidate], weights: &[f32]) {
+    let weight_of = |mask: u64| -> f32 {
+        weights
+            .iter()
+            .enumerate()
+            .filter(|(concept, _)| mask & (1 << concept) != 0)
+            .map(|(_, weight)| weight)
+            .sum()
+    };
+    let pool = candidates.len().min(DIVERSE_POOL);
+    let mut covered = 0u64;
+    for place in 0..DIVERSE_TOP.min(pool) {
+        let value = |candidate: &Candidate| {
+            let all = weight_of(candidate.matched);
+            let overlap = if all > 0.0 {
+                weight_of(candidate.matched & covered) / all
+            } else {
+                0.0
+            };
+            candidate.score * (1.0 - DIVERSITY * overlap)
+        };
+        let best = (place..pool)
+            .max_by(|a, b| value(&candidates[*a]).total_cmp(&value(&candidates[*b])).then(b.cmp(a)))
+            .expect("a candidate left");
+        candidates[place..=best].rotate_right(1);
+        covered |= candidates[place].matched;
     }
 }
 
@@ -644,6 +689,7 @@ impl SegmentRanker<'_> {
             evidence: 0.0,
             coverage: 0.0,
             steer: 1.0,
+            matched: 0,
             facets,
             passes_filters,
             raw,
