@@ -166,9 +166,9 @@ pub fn role_weight(role: Role) -> f32 {
 pub fn intent_weight(intent: Option<Intent>, action: Option<Action>) -> f32 {
     match (intent, action) {
         (Some(Intent::Apply), Some(Action::Service))
-        | (Some(Intent::Report), Some(Action::Enforcement)) => 1.5,
+        | (Some(Intent::Report), Some(Action::Enforcement)) => 1.7,
         (Some(Intent::Apply), Some(Action::Enforcement))
-        | (Some(Intent::Report), Some(Action::Service)) => 0.7,
+        | (Some(Intent::Report), Some(Action::Service)) => 0.6,
         _ => 1.0,
     }
 }

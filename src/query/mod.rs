@@ -72,11 +72,7 @@ impl QueryAnalyzer {
             &self.segmenter,
             &self.vocabulary,
         );
-        let intent = intent::intent(
-            &normalized,
-            &self.lexicon.intents,
-            &self.lexicon.letter.harm,
-        );
+        let intent = intent::intent(&normalized, &self.lexicon.intents);
         QueryPlan {
             normalized,
             concepts,

@@ -137,9 +137,6 @@ pub struct Interpretation {
 pub enum Intent {
     /// To get, apply for or learn how to get something (高龄津贴怎么申请).
     Apply,
-    /// To ask about something, naming no harm and no abuse (高龄津贴): more likely to want the
-    /// service than the enforcement.
-    Ask,
     /// To report abuse or fraud (有人冒领高龄津贴).
     Report,
 }
