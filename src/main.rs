@@ -370,7 +370,8 @@ fn print_response(response: &duty_search::search::SearchResponse) {
             hit.list_label,
             title,
             hit.owner_statement,
-            serde_json::to_value(hit.confidence).expect("a confidence serializes")
+            serde_json::to_value(hit.confidence)
+                .expect("a confidence serializes")
                 .as_str()
                 .unwrap_or_default()
         );

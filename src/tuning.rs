@@ -126,7 +126,10 @@ pub const EVERYDAY_WORD_WEIGHT: f32 = 0.2;
 /// [`KEY_CONCEPT_FREQUENCY`], falling with the log of the frequency to
 /// [`EVERYDAY_WORD_WEIGHT`] at [`EVERYDAY_WORD_FREQUENCY`] (证明 6,425 counts about 0.4).
 pub fn key_weight(frequency: usize) -> f32 {
-    let (key, everyday) = (KEY_CONCEPT_FREQUENCY.log10(), EVERYDAY_WORD_FREQUENCY.log10());
+    let (key, everyday) = (
+        KEY_CONCEPT_FREQUENCY.log10(),
+        EVERYDAY_WORD_FREQUENCY.log10(),
+    );
     let position = ((frequency.max(1) as f32).log10() - key) / (everyday - key);
     1.0 - position.clamp(0.0, 1.0) * (1.0 - EVERYDAY_WORD_WEIGHT)
 }

@@ -404,10 +404,11 @@ async fn typing_a_keyword_shows_its_duty_first_with_owners_and_list() {
 #[tokio::test]
 async fn a_pasted_letter_is_searched_and_every_card_shows_its_confidence() {
     let base = service(&[]).await;
-    let letter: String = "尊敬的领导您好，我是金星镇某村三组的村民，我们组通往主路的那条砂石路好几年没人管了，\
+    let letter: String =
+        "尊敬的领导您好，我是金星镇某村三组的村民，我们组通往主路的那条砂石路好几年没人管了，\
         一下雨就成泥塘，娃娃上学裤腿全是泥，三轮车也陷进去好几回。找过村主任，说没钱要等项目。\
         另外村口的路灯坏了一大半，晚上黑黢黢的，前两天一个老人骑电动车在那摔了。"
-        .repeat(3);
+            .repeat(3);
     let api: Value = reqwest::Client::new()
         .post(format!("{base}/api/search"))
         .json(&json!({"q": letter, "limit": 20}))
@@ -418,7 +419,10 @@ async fn a_pasted_letter_is_searched_and_every_card_shows_its_confidence() {
         .await
         .expect("JSON");
     in_browser(|client| async move {
-        client.goto(&format!("{base}/")).await.expect("the page opens");
+        client
+            .goto(&format!("{base}/"))
+            .await
+            .expect("the page opens");
         client
             .execute(
                 "const input = document.querySelector('.ds-input');
@@ -438,9 +442,17 @@ async fn a_pasted_letter_is_searched_and_every_card_shows_its_confidence() {
             .collect();
         let answered: Vec<(&str, &str)> = hits
             .iter()
-            .map(|hit| (hit["id"].as_str().expect("an id"), hit["confidence"].as_str().expect("a confidence")))
+            .map(|hit| {
+                (
+                    hit["id"].as_str().expect("an id"),
+                    hit["confidence"].as_str().expect("a confidence"),
+                )
+            })
             .collect();
-        assert_eq!(shown, answered, "the cards are the API's hits, with their confidence");
+        assert_eq!(
+            shown, answered,
+            "the cards are the API's hits, with their confidence"
+        );
         assert_eq!(shown[0].1, "high", "the best hit is as sure as any");
         assert_eq!(page.error, None);
     })

@@ -40,7 +40,8 @@ fn lines(text: &str) -> Vec<&str> {
 fn refusal(edit: impl FnOnce(&mut Vec<String>)) -> (usize, String) {
     let mut lines: Vec<String> = lines(&text()).into_iter().map(str::to_owned).collect();
     edit(&mut lines);
-    let error = corpus::parse(&lines.join("\n"), &rules()).expect_err("the edited copy should be refused");
+    let error =
+        corpus::parse(&lines.join("\n"), &rules()).expect_err("the edited copy should be refused");
     (error.line, error.message)
 }
 

@@ -6,8 +6,8 @@
 mod common;
 
 use duty_search::corpus::{Corpus, DepartmentNames, ParseError};
-use duty_search::lexicon::Lexicon;
 use duty_search::error::Error;
+use duty_search::lexicon::Lexicon;
 use duty_search::search::SearchRequest;
 use proptest::prelude::*;
 

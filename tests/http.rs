@@ -129,9 +129,8 @@ async fn post_json(via: Via, path: &str, body: &str) -> Answer {
             }
         }
     };
-    let body = serde_json::from_slice(&answer.body).unwrap_or_else(|e| {
-        panic!("{via:?} POST {path}: not JSON ({e}): {}", answer.text())
-    });
+    let body = serde_json::from_slice(&answer.body)
+        .unwrap_or_else(|e| panic!("{via:?} POST {path}: not JSON ({e}): {}", answer.text()));
     Answer {
         status: answer.status,
         body,
@@ -455,21 +454,36 @@ async fn a_long_message_posted_as_json_is_answered_as_its_get() {
         let body = serde_json::json!({"q": letter, "limit": 5, "explain": true}).to_string();
         let posted = post_json(via, "/api/search", &body).await;
         assert_eq!(posted.status, StatusCode::OK, "{via:?}: {}", posted.body);
-        let got = get(via, &format!("/api/search?q={}&limit=5&explain=true", encode(letter))).await;
+        let got = get(
+            via,
+            &format!("/api/search?q={}&limit=5&explain=true", encode(letter)),
+        )
+        .await;
         assert_eq!(ids(&posted.body), ids(&got.body), "{via:?}");
         assert!(!ids(&posted.body).is_empty(), "{via:?}: {}", posted.body);
         assert!(posted.body["hits"][0]["explanation"]["concepts"].is_array());
         let body = serde_json::json!({"q": longest}).to_string();
-        assert_eq!(post_json(via, "/api/search", &body).await.status, StatusCode::OK);
+        assert_eq!(
+            post_json(via, "/api/search", &body).await.status,
+            StatusCode::OK
+        );
         for (body, parameter) in [
             ("{", "JSON"),
             ("[\"燃气\"]", "object"),
             ("{\"limit\": 5}", "q"),
             ("{\"q\": \"燃气\", \"limit\": 500}", "limit"),
-            (&serde_json::json!({"q": format!("{longest}燃")}).to_string()[..], "q"),
+            (
+                &serde_json::json!({"q": format!("{longest}燃")}).to_string()[..],
+                "q",
+            ),
         ] {
             let answer = post_json(via, "/api/search", body).await;
-            assert_error(&answer, StatusCode::BAD_REQUEST, parameter, &format!("{via:?} POST"));
+            assert_error(
+                &answer,
+                StatusCode::BAD_REQUEST,
+                parameter,
+                &format!("{via:?} POST"),
+            );
         }
     }
 }
@@ -478,11 +492,14 @@ async fn a_long_message_posted_as_json_is_answered_as_its_get() {
 async fn a_wrong_method_is_a_json_405() {
     for via in both().await {
         for (path, methods) in [
-            ("/api/search?q=%E7%87%83%E6%B0%94", &[Method::PUT, Method::DELETE][..]),
+            (
+                "/api/search?q=%E7%87%83%E6%B0%94",
+                &[Method::PUT, Method::DELETE][..],
+            ),
             ("/api/items/coop-7-4", &[Method::POST, Method::DELETE][..]),
             ("/healthz", &[Method::POST, Method::DELETE][..]),
         ] {
-            for method in methods.iter().cloned() {
+            for method in methods {
                 let answer = send(via, method.clone(), path).await;
                 assert_eq!(
                     answer.status,

@@ -7,7 +7,8 @@ mod common;
 use std::path::Path;
 
 use duty_search::eval::{evaluate, load_judgments, Metrics, Report};
-use duty_search::query::AltKind;
+use duty_search::query::{AltKind, Role};
+use duty_search::search::Confidence;
 
 fn report(file: &str) -> Report {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -157,4 +158,197 @@ fn complaint_filler_is_not_searched() {
         "{terms:?}"
     );
     assert_eq!(response.hits[0].id, "basic-8-6");
+}
+
+/// `(file, MRR@10, Success@1, Success@5, nDCG@10, owner@1, abstain)` of the judged residents'
+/// messages, as measured when the letter reading was last tuned: dev-messages and
+/// dev-blind-messages were tuned on, the holdout files only checked.
+const MESSAGE_FLOORS: [(&str, f64, f64, f64, f64, f64, f64); 4] = [
+    (
+        "dev-messages.jsonl",
+        0.9125,
+        0.8405,
+        0.9995,
+        0.7675,
+        0.8635,
+        0.9085,
+    ),
+    (
+        "holdout-messages.jsonl",
+        0.8545,
+        0.7805,
+        0.9575,
+        0.7525,
+        0.7805,
+        0.6665,
+    ),
+    (
+        "dev-blind-messages.jsonl",
+        0.9575,
+        0.9305,
+        0.9885,
+        0.7485,
+        0.8615,
+        0.7385,
+    ),
+    (
+        "holdout-blind-messages.jsonl",
+        0.8075,
+        0.7325,
+        0.9185,
+        0.6555,
+        0.7435,
+        0.5825,
+    ),
+];
+
+#[test]
+fn residents_messages_stay_at_their_measured_figures() {
+    let mut failures = Vec::new();
+    for (file, mrr, s1, s5, ndcg, owner, abstain) in MESSAGE_FLOORS {
+        let report = report(file);
+        let m = kind(&report, "message");
+        for (metric, got, floor) in [
+            ("MRR@10", m.mrr, mrr),
+            ("Success@1", m.success_at_1, s1),
+            ("Success@5", m.success_at_5, s5),
+            ("nDCG@10", m.ndcg, ndcg),
+            ("owner@1", m.owner_at_1, owner),
+            ("abstain", m.abstain_rate, abstain),
+        ] {
+            if got + 1e-9 < floor {
+                failures.push(format!("{file} {metric} {got:.3} < {floor:.3}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn a_department_named_as_context_does_not_take_over_the_ranking() {
+    let response = common::search("冒充公安局的人打电话让我转账到安全账户", 10);
+    assert_eq!(
+        response.hits[0].id, "basic-4-8",
+        "the anti-fraud duty first"
+    );
+    assert!(
+        response
+            .interpretation
+            .expansions
+            .iter()
+            .all(|e| e.via != AltKind::Department),
+        "公安局 is context here: {:?}",
+        response.interpretation.expansions
+    );
+    let asked = common::search("公安局", 10);
+    assert!(
+        asked.hits.len() > 5,
+        "a query about the department still gets its items"
+    );
+}
+
+#[test]
+fn applying_for_a_benefit_and_reporting_its_abuse_get_different_duties() {
+    for asking in ["请问高龄津贴怎么申请", "我家老人八十多了，高龄津贴能领吗"]
+    {
+        assert_eq!(
+            common::search(asking, 3).hits[0].id,
+            "basic-3-6",
+            "{asking}"
+        );
+    }
+    assert_eq!(
+        common::search("有人冒领高龄津贴", 3).hits[0].id,
+        "withdrawn-2-3"
+    );
+    assert_eq!(common::search("我想申请低保", 3).hits[0].id, "basic-3-4");
+    assert_eq!(
+        common::search("举报邻居骗低保", 3).hits[0].id,
+        "withdrawn-2-2"
+    );
+}
+
+#[test]
+fn a_letter_about_a_topic_outside_the_lists_gets_no_hits() {
+    let letter = "领导您好，我每天坐城际班车去银川上班，最近头班车从六点半改到七点半了，\
+                  我们一车人上班都迟到，老人去医院看病也不方便，希望恢复原来的发车时间，谢谢。";
+    let response = common::search(letter, 10);
+    assert!(response.hits.is_empty(), "{:?}", common::ids(&response));
+    assert_eq!(response.total, 0);
+}
+
+#[test]
+fn a_letter_is_read_by_the_role_of_each_word() {
+    let plan = common::engine().analyze(
+        "尊敬的领导您好，我是金星镇某某村三组村民，住在教育局家属院后面。\
+         来电人反映：去年冬天开始，村口那户人家养的大狼狗一直不拴，已经咬伤两个放学的小孩了，\
+         诉求：请相关部门尽快处理，谢谢。",
+    );
+    assert!(plan.letter);
+    let role = |label: &str| {
+        plan.concepts
+            .iter()
+            .find(|c| c.label == label)
+            .map(|c| c.role)
+            .unwrap_or_else(|| panic!("no concept {label}: {:#?}", plan.concepts))
+    };
+    assert_eq!(role("三组"), Role::Name);
+    assert_eq!(
+        role("教育局"),
+        Role::Setting,
+        "a department in a place name is context"
+    );
+    assert_eq!(role("咬伤"), Role::Matter, "the clause stating the harm");
+    let weight = |label: &str| {
+        plan.concepts
+            .iter()
+            .find(|c| c.label == label)
+            .unwrap()
+            .importance
+    };
+    assert!(weight("咬伤") > weight("三组") && weight("咬伤") > weight("教育局"));
+    for filler in ["来电人", "诉求", "相关"] {
+        assert!(
+            plan.concepts.iter().all(|c| c.label != filler),
+            "{filler} is searched"
+        );
+    }
+    let response = common::search(&plan.normalized, 3);
+    assert_eq!(response.hits[0].id, "basic-11-4");
+}
+
+#[test]
+fn each_matter_of_a_letter_gets_its_duty_in_the_top_five() {
+    let letter = "反映两件事：一是村口的路灯坏了好几个月了，晚上黑黢黢的，老人摔过好几回；\
+                  二是我们组有户人家养的大狼狗不拴，已经咬伤两个小孩了。希望尽快处理，谢谢。";
+    let response = common::search(letter, 5);
+    let ids = common::ids(&response);
+    for duty in ["basic-9-1", "basic-11-4"] {
+        assert!(ids.contains(&duty), "{duty} not in {ids:?}");
+    }
+}
+
+#[test]
+fn the_longest_letter_is_answered_with_a_bounded_plan_and_calibrated_confidence() {
+    let letter: String = "村里有人天天晚上在路边烧塑料和垃圾，烟大得呛人，孩子咳嗽了好几天，\
+                          找过村干部也没用，希望有关部门管一管。"
+        .chars()
+        .cycle()
+        .take(duty_search::search::MAX_QUERY_CHARS)
+        .collect();
+    let plan = common::engine().analyze(&letter);
+    assert!(plan.concepts.len() <= duty_search::tuning::MAX_CONCEPTS);
+    let response = common::search(&letter, 10);
+    assert!(!response.hits.is_empty());
+    let best = response.hits[0].score;
+    for hit in &response.hits {
+        assert_eq!(
+            hit.confidence,
+            Confidence::of_share(hit.score / best),
+            "{} scored {} of {best}",
+            hit.id,
+            hit.score
+        );
+    }
+    assert_eq!(response.hits[0].confidence, Confidence::High);
 }

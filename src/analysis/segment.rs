@@ -174,7 +174,8 @@ mod tests {
         let text = "王大爷昨天晚上在银川市的楼道里给电瓶车充电";
         let (_, plain) = segmenter.words(text);
         let (_, tagged) = segmenter.tagged_words(text);
-        let words = |words: &[super::Word]| words.iter().map(|w| w.text.clone()).collect::<Vec<_>>();
+        let words =
+            |words: &[super::Word]| words.iter().map(|w| w.text.clone()).collect::<Vec<_>>();
         assert_eq!(words(&plain), words(&tagged));
         let tag = |word: &str| tagged.iter().find(|w| w.text == word).unwrap().tag.clone();
         assert_eq!(tag("王大爷"), "nr");
@@ -187,7 +188,10 @@ mod tests {
         let segmenter = Segmenter::new(["烧秸秆"]);
         assert!(segmenter.general_frequency("通过") > 10_000);
         assert!(segmenter.general_frequency("电梯") < 1_000);
-        assert!(segmenter.general_frequency("烧秸秆") < 100, "a compound of the lexicon is rare");
+        assert!(
+            segmenter.general_frequency("烧秸秆") < 100,
+            "a compound of the lexicon is rare"
+        );
     }
 
     #[test]

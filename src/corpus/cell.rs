@@ -136,10 +136,7 @@ mod tests {
 
     #[test]
     fn other_tags_are_dropped_and_break_tags_break() {
-        assert_eq!(
-            tidy("<P class=\"x\">甲<b>乙</b><br/>丙</P>"),
-            "甲乙\n丙"
-        );
+        assert_eq!(tidy("<P class=\"x\">甲<b>乙</b><br/>丙</P>"), "甲乙\n丙");
     }
 
     #[test]

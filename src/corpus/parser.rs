@@ -8,8 +8,8 @@
 
 use thiserror::Error;
 
-use super::model::{Corpus, Item, ListKind};
 use super::departments::{self, DepartmentNames};
+use super::model::{Corpus, Item, ListKind};
 use super::{cell, numeral};
 
 /// Why a document was refused: the line at fault and what was expected there, so whoever edits
@@ -554,7 +554,9 @@ impl OpenList {
 
 #[cfg(test)]
 mod tests {
-    use super::{category_heading, classify, split_place, CategoryHeading, Corpus, ParseError, Row};
+    use super::{
+        category_heading, classify, split_place, CategoryHeading, Corpus, ParseError, Row,
+    };
     use crate::corpus::ListKind;
 
     /// A small well-formed document with all three lists.

@@ -172,18 +172,18 @@ pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
     let result = write_generation(&gen_dir, &documents, &lexicon, survey.items, segmenter)
         .and_then(|()| copy_lexicon(corpus_dir, &gen_dir))
         .and_then(|()| {
-        let info = BuildInfo {
-            built_at: since_epoch.as_secs(),
-            built_at_text: humantime::format_rfc3339_seconds(now).to_string(),
-            items: survey.items,
-            towns: survey.towns,
-            generation: generation.clone(),
-        };
-        let info_json = serde_json::to_vec_pretty(&info).expect("build info serializes");
-        write_synced(&gen_dir.join(BUILD_INFO_FILE), &info_json)?;
-        switch_current(index_dir, &generation)?;
-        Ok(info)
-    });
+            let info = BuildInfo {
+                built_at: since_epoch.as_secs(),
+                built_at_text: humantime::format_rfc3339_seconds(now).to_string(),
+                items: survey.items,
+                towns: survey.towns,
+                generation: generation.clone(),
+            };
+            let info_json = serde_json::to_vec_pretty(&info).expect("build info serializes");
+            write_synced(&gen_dir.join(BUILD_INFO_FILE), &info_json)?;
+            switch_current(index_dir, &generation)?;
+            Ok(info)
+        });
     match result {
         Ok(info) => {
             remove_other_generations(index_dir, &generation);

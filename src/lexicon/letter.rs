@@ -111,13 +111,10 @@ impl Intents {
 
     /// Loads `intents.txt`; a missing file steers nothing.
     pub fn load(path: &Path) -> Result<Intents, LexiconError> {
-        let [apply, report, service, enforcement]: [Vec<String>; 4] = word_sections(
-            path,
-            &["apply", "report", "service", "enforcement"],
-            false,
-        )?
-        .try_into()
-        .expect("one list per kind");
+        let [apply, report, service, enforcement]: [Vec<String>; 4] =
+            word_sections(path, &["apply", "report", "service", "enforcement"], false)?
+                .try_into()
+                .expect("one list per kind");
         Ok(Intents {
             apply: Phrases::new(apply),
             report: Phrases::new(report),

@@ -91,10 +91,10 @@ impl Lexicon {
             SCOPE_FILE,
             INTENTS_FILE,
         ]
-            .iter()
-            .map(|name| corpus_dir.join(name))
-            .filter(|path| path.exists())
-            .collect();
+        .iter()
+        .map(|name| corpus_dir.join(name))
+        .filter(|path| path.exists())
+        .collect();
         files.extend(synonym_files(&corpus_dir.join(SYNONYMS_DIR))?);
         Ok(files)
     }

@@ -48,7 +48,9 @@ impl Phrases {
 
     /// Whether `text` begins with one of the words.
     pub fn starts(&self, text: &str) -> bool {
-        self.words.iter().any(|word| text.starts_with(word.as_str()))
+        self.words
+            .iter()
+            .any(|word| text.starts_with(word.as_str()))
     }
 
     /// The words found in `text`, without overlaps: `(start, end, word)` in text order.
@@ -58,7 +60,13 @@ impl Phrases {
         };
         matcher
             .find_iter(text)
-            .map(|m| (m.start(), m.end(), self.words[m.pattern().as_usize()].as_str()))
+            .map(|m| {
+                (
+                    m.start(),
+                    m.end(),
+                    self.words[m.pattern().as_usize()].as_str(),
+                )
+            })
             .collect()
     }
 }
@@ -70,7 +78,11 @@ mod tests {
     #[test]
     fn finds_words_longest_first_and_knows_starts() {
         let phrases = Phrases::new(vec!["公交".into(), "公交线路".into(), "宽带".into()]);
-        let found: Vec<&str> = phrases.find("问公交线路和宽带").iter().map(|f| f.2).collect();
+        let found: Vec<&str> = phrases
+            .find("问公交线路和宽带")
+            .iter()
+            .map(|f| f.2)
+            .collect();
         assert_eq!(found, ["公交线路", "宽带"]);
         assert!(phrases.any_in("宽带断了") && !phrases.any_in("路灯坏了"));
         assert!(phrases.starts("公交车晚点") && !phrases.starts("坐公交"));

@@ -65,7 +65,10 @@ pub fn word_sections(
             return Err(LexiconError::at(
                 path,
                 number,
-                format!("expected `KIND: WORD …` with KIND one of {}", kinds.join(", ")),
+                format!(
+                    "expected `KIND: WORD …` with KIND one of {}",
+                    kinds.join(", ")
+                ),
             ));
         };
         let Some(slot) = kinds.iter().position(|k| *k == kind.trim()) else {

@@ -66,7 +66,11 @@ impl Clauses {
             start = at + c.len_utf8();
         }
         let story = clauses.len() >= LETTER_CLAUSES;
-        if !story || !clauses.iter().any(|(_, _, kind)| *kind == ClauseKind::Matter) {
+        if !story
+            || !clauses
+                .iter()
+                .any(|(_, _, kind)| *kind == ClauseKind::Matter)
+        {
             for clause in &mut clauses {
                 if clause.2 == ClauseKind::Background {
                     clause.2 = ClauseKind::Matter;
@@ -158,9 +162,15 @@ mod tests {
     #[test]
     fn a_message_marking_no_clause_or_too_short_for_a_story_is_all_matter() {
         let clauses = Clauses::read("楼道 电瓶车充电，天天这样", &shape());
-        assert!(clauses.kinds().iter().all(|kind| *kind == ClauseKind::Matter));
+        assert!(clauses
+            .kinds()
+            .iter()
+            .all(|kind| *kind == ClauseKind::Matter));
         let clauses = Clauses::read("老人一个人住，臭得很", &shape());
-        assert!(clauses.kinds().iter().all(|kind| *kind == ClauseKind::Matter));
+        assert!(clauses
+            .kinds()
+            .iter()
+            .all(|kind| *kind == ClauseKind::Matter));
         assert_eq!(Clauses::read("", &shape()).kinds(), []);
     }
 }

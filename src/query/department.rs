@@ -156,7 +156,10 @@ mod tests {
         recognize(&mut concepts, &vocabulary());
         assert_eq!(concepts[0].role, Role::Setting);
         assert!(concepts[0].alternatives.is_empty());
-        let mut alone = vec![Concept::new("公安局", 0, Vec::new()), synonyms("职责", &["职责"])];
+        let mut alone = vec![
+            Concept::new("公安局", 0, Vec::new()),
+            synonyms("职责", &["职责"]),
+        ];
         recognize(&mut alone, &vocabulary());
         assert_eq!(alone[0].alternatives[0].kind, AltKind::Department);
     }

@@ -37,7 +37,10 @@ mod tests {
             Concept::new("路灯", text.find("路灯").unwrap(), Vec::new()),
         ];
         mark_outside(&mut concepts, text, &Phrases::new(vec!["宽带".into()]));
-        let labels: Vec<(&str, Role)> = concepts.iter().map(|c| (c.label.as_str(), c.role)).collect();
+        let labels: Vec<(&str, Role)> = concepts
+            .iter()
+            .map(|c| (c.label.as_str(), c.role))
+            .collect();
         assert_eq!(labels, [("宽带", Role::OffTopic), ("路灯", Role::Matter)]);
     }
 }

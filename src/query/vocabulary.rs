@@ -157,7 +157,9 @@ impl Vocabulary {
 
     /// Whether some department's name ends with `text` or with a branch office after it.
     pub fn heads_a_department(&self, text: &str) -> bool {
-        self.departments.iter().any(|name| self.rules.names(name, text))
+        self.departments
+            .iter()
+            .any(|name| self.rules.names(name, text))
     }
 
     /// The departments whose name ends with `text` or with a branch office after it.
@@ -183,7 +185,6 @@ impl Vocabulary {
             .collect()
     }
 }
-
 
 fn field_terms(searcher: &Searcher, field: Field) -> tantivy::Result<HashSet<String>> {
     let mut terms = HashSet::new();

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 use super::clauses::{ClauseKind, Clauses};
 use super::plan::{AltKind, Concept, Role};
-use crate::lexicon::LetterShape;
 use super::vocabulary::Vocabulary;
 use crate::analysis::Segmenter;
+use crate::lexicon::LetterShape;
 use crate::tuning::{key_weight, role_weight, MAX_CONCEPTS};
 
 /// jieba's tags of places, persons, times, numbers and measure words.
@@ -63,9 +63,11 @@ pub fn weigh(
         let name = !bridged
             && (is_name_tag(&concept.tag, &concept.label, known(&concept.label))
                 || shape.placeholder.has(&concept.label)
-                || shape.placeholder.words().iter().any(|p| {
-                    p.chars().count() > 1 && concept.label.contains(p.as_str())
-                })
+                || shape
+                    .placeholder
+                    .words()
+                    .iter()
+                    .any(|p| p.chars().count() > 1 && concept.label.contains(p.as_str()))
                 || (previous_is_name && shape.address.has(&concept.label)));
         concept.role = if concept.role == Role::Setting {
             Role::Setting
@@ -177,7 +179,13 @@ mod tests {
             concept(text, "臭", "a", literal),
         ];
         concepts[2].start = text.find("三组").unwrap() + "三".len();
-        weigh(&mut concepts, &Clauses::read(text, &shape()), &shape(), &Segmenter::new([]), &Vocabulary::default());
+        weigh(
+            &mut concepts,
+            &Clauses::read(text, &shape()),
+            &shape(),
+            &Segmenter::new([]),
+            &Vocabulary::default(),
+        );
         let roles: Vec<Role> = concepts.iter().map(|c| c.role).collect();
         assert_eq!(concepts.len(), 7, "no word is said twice");
         use Role::*;
@@ -186,7 +194,10 @@ mod tests {
             [Introduction, Name, Name, Name, Setting, Background, Matter]
         );
         let importance: Vec<f32> = concepts.iter().map(|c| c.importance).collect();
-        assert!(importance[6] > importance[5], "the matter over the story: {importance:?}");
+        assert!(
+            importance[6] > importance[5],
+            "the matter over the story: {importance:?}"
+        );
         assert!(importance[5] > importance[4] && importance[4] > importance[1]);
     }
 
@@ -202,7 +213,13 @@ mod tests {
                 ..Concept::new("臭", text.rfind("臭").unwrap(), Vec::new())
             },
         ];
-        weigh(&mut concepts, &Clauses::read(text, &shape()), &shape(), &Segmenter::new([]), &Vocabulary::default());
+        weigh(
+            &mut concepts,
+            &Clauses::read(text, &shape()),
+            &shape(),
+            &Segmenter::new([]),
+            &Vocabulary::default(),
+        );
         assert_eq!(concepts.len(), 2);
         assert_eq!(concepts[0].role, Role::Function);
         assert_eq!(concepts[1].role, Role::Matter);
@@ -216,7 +233,13 @@ mod tests {
             concept(text, "小区", "n", Some(AltKind::Literal)),
             concept(text, "事", "n", None),
         ];
-        weigh(&mut concepts, &Clauses::read(text, &shape()), &shape(), &Segmenter::new([]), &Vocabulary::default());
+        weigh(
+            &mut concepts,
+            &Clauses::read(text, &shape()),
+            &shape(),
+            &Segmenter::new([]),
+            &Vocabulary::default(),
+        );
         assert_eq!(concepts[0].role, Role::Matter);
         assert_eq!(concepts[0].importance, 1.0);
     }

@@ -49,7 +49,9 @@ impl LiveIndex {
 
     /// The corpus directory a rebuild reads, if there is one.
     pub fn corpus_dir(&self) -> Option<&Path> {
-        self.source.as_ref().map(|source| source.corpus_dir.as_path())
+        self.source
+            .as_ref()
+            .map(|source| source.corpus_dir.as_path())
     }
 
     /// The engine answering now.

@@ -22,8 +22,8 @@ use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 pub use highlight::{escape, Highlighter};
 pub use live::LiveIndex;
 pub use request::{
-    ConceptExplanation, Confidence, Explanation, Facets, Hit, MatchedTerm, SearchRequest, SearchResponse,
-    MAX_LIMIT, MAX_QUERY_CHARS,
+    ConceptExplanation, Confidence, Explanation, Facets, Hit, MatchedTerm, SearchRequest,
+    SearchResponse, MAX_LIMIT, MAX_QUERY_CHARS,
 };
 
 use crate::corpus::Item;
@@ -31,13 +31,12 @@ use crate::error::{Error, Result};
 use crate::index::{build, is_stale, open_current, BuildInfo, DutySchema, IndexHandle};
 use crate::query::{QueryAnalyzer, QueryPlan, Role, Vocabulary};
 use crate::tuning::{
-    LETTER_MIN_COVERAGE, LETTER_MIN_EVIDENCE, MIN_EVIDENCE, OFF_TOPIC_MIN_EVIDENCE,
-    RELATIVE_CUTOFF,
+    LETTER_MIN_COVERAGE, LETTER_MIN_EVIDENCE, MIN_EVIDENCE, OFF_TOPIC_MIN_EVIDENCE, RELATIVE_CUTOFF,
 };
 use compile::{alternative_plan, proximity_queries, term_query};
 use labels::DocLabels;
-use score::ConceptWeights;
 use rank::{AltWeight, Candidate, Ranked, Ranker, WINDOW};
+use score::ConceptWeights;
 
 /// Suggestions offered when abstaining.
 const SUGGESTIONS: usize = 3;
@@ -230,7 +229,9 @@ impl Engine {
         window: u32,
     ) -> Result<Ranked> {
         match self.ranker(searcher, plan, request, window)? {
-            Some(ranker) => ranker.rank(searcher).map_err(|e| Error::index(&self.dir, e)),
+            Some(ranker) => ranker
+                .rank(searcher)
+                .map_err(|e| Error::index(&self.dir, e)),
             None => Ok(Ranked {
                 candidates: Vec::new(),
                 weights: ConceptWeights::new(&[], &[], &[], 0),
@@ -248,8 +249,11 @@ impl Engine {
         window: u32,
     ) -> Result<Option<Ranker<'_>>> {
         let scoring = EnableScoring::enabled_from_searcher(searcher);
-        let weight_of =
-            |query: &dyn Query| query.weight(scoring).map_err(|e| Error::index(&self.dir, e));
+        let weight_of = |query: &dyn Query| {
+            query
+                .weight(scoring)
+                .map_err(|e| Error::index(&self.dir, e))
+        };
         let vocabulary = self.analyzer.vocabulary();
         let mut alternatives = Vec::new();
         let mut terms: Vec<Term> = Vec::new();
@@ -495,7 +499,9 @@ mod tests {
         let (_index, engine) = real_engine();
         let mut explained = 0;
         for file in ["dev-queries.jsonl", "holdout-queries.jsonl"] {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(file);
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data")
+                .join(file);
             for judgment in load_judgments(&path).unwrap() {
                 let mut request = SearchRequest::new(&judgment.query).unwrap();
                 request.explain = true;

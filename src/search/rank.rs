@@ -31,8 +31,8 @@ use tantivy::{
 use super::bm25::Bm25;
 use super::labels::DocLabels;
 use super::score::ConceptWeights;
-use crate::query::AltKind;
 use crate::lexicon::Action;
+use crate::query::AltKind;
 use crate::query::Intent;
 use crate::tuning::{
     alternative_evidence, intent_weight, length_normalization, DIVERSE_POOL, DIVERSE_TOP,
@@ -429,13 +429,15 @@ impl Ranker<'_> {
                 *count += usize::from(*strength > 0.0);
             }
         }
-        let weights = ConceptWeights::new(&self.importance, &matching, &self.off_topic, self.num_docs);
-        let action_of = |candidate: &Candidate| {
-            match self.labels.names()[candidate.facets[ACTION_LABEL] as usize].as_str() {
-                "service" => Some(Action::Service),
-                "enforcement" => Some(Action::Enforcement),
-                _ => None,
-            }
+        let weights =
+            ConceptWeights::new(&self.importance, &matching, &self.off_topic, self.num_docs);
+        let action_of = |candidate: &Candidate| match self.labels.names()
+            [candidate.facets[ACTION_LABEL] as usize]
+            .as_str()
+        {
+            "service" => Some(Action::Service),
+            "enforcement" => Some(Action::Enforcement),
+            _ => None,
         };
         for (i, candidate) in all.iter_mut().enumerate() {
             let scored = weights.score(candidate.raw, strengths_of(i));
@@ -498,7 +500,11 @@ fn diversify(candidates: &mut [Candidate], weights: &[f32]) {
             candidate.score * (1.0 - DIVERSITY * overlap)
         };
         let best = (place..pool)
-            .max_by(|a, b| value(&candidates[*a]).total_cmp(&value(&candidates[*b])).then(b.cmp(a)))
+            .max_by(|a, b| {
+                value(&candidates[*a])
+                    .total_cmp(&value(&candidates[*b]))
+                    .then(b.cmp(a))
+            })
             .expect("a candidate left");
         candidates[place..=best].rotate_right(1);
         covered |= candidates[place].matched;

@@ -140,7 +140,10 @@ mod tests {
     fn a_common_or_unimportant_concept_proves_little() {
         // In 60 of 100 items: specificity ln(1 + 100/60) ≈ 0.98, half of full evidence.
         let common = ConceptWeights::new(&[1.0], &[60], &[], 100).score(1.0, &[1.0]);
-        assert!(common.evidence > 0.45 && common.evidence < 0.5, "{common:?}");
+        assert!(
+            common.evidence > 0.45 && common.evidence < 0.5,
+            "{common:?}"
+        );
         // A single character (importance 0.35) counts a third.
         let single = ConceptWeights::new(&[0.35], &[1], &[], 100).score(1.0, &[1.0]);
         assert!(close(single.evidence, 0.35));
@@ -151,7 +154,15 @@ mod tests {
         let weights = ConceptWeights::new(&[1.0, 1.0], &[4, 0], &[], 100);
         assert_eq!(weights.weight[1], 0.0);
         let scored = weights.score(2.0, &[1.0, 0.0]);
-        assert!(close(scored.coverage, 1.0), "an unmatchable concept costs no coverage");
-        assert_eq!(ConceptWeights::new(&[], &[], &[], 100).score(1.0, &[]).score, 0.0);
+        assert!(
+            close(scored.coverage, 1.0),
+            "an unmatchable concept costs no coverage"
+        );
+        assert_eq!(
+            ConceptWeights::new(&[], &[], &[], 100)
+                .score(1.0, &[])
+                .score,
+            0.0
+        );
     }
 }

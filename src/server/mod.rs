@@ -21,8 +21,8 @@ mod query_log;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::error_handling::HandleErrorLayer;
 use axum::body::Bytes;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use axum::http::{HeaderMap, HeaderValue};

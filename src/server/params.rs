@@ -118,15 +118,26 @@ mod tests {
 
     #[test]
     fn a_json_body_gives_the_same_request() {
-        let body = br#"{"q": "\u71c3\u6c14", "limit": 5, "list": "coop", "explain": true, "x": [1]}"#;
+        let body =
+            br#"{"q": "\u71c3\u6c14", "limit": 5, "list": "coop", "explain": true, "x": [1]}"#;
         let request = search_request_json(body).unwrap();
         assert_eq!(request.query, "燃气");
         assert_eq!((request.limit, request.list), (5, Some(ListKind::Coop)));
         assert!(request.explain);
         let same = search_request("q=%E7%87%83%E6%B0%94&limit=5&list=coop&explain=true").unwrap();
         assert_eq!(request, same);
-        for body in [&b"{"[..], b"[]", b"\"q\"", br#"{"q": ""}"#, br#"{"q": "a", "limit": 0}"#] {
-            assert!(search_request_json(body).is_err(), "{}", String::from_utf8_lossy(body));
+        for body in [
+            &b"{"[..],
+            b"[]",
+            b"\"q\"",
+            br#"{"q": ""}"#,
+            br#"{"q": "a", "limit": 0}"#,
+        ] {
+            assert!(
+                search_request_json(body).is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 
