@@ -70,12 +70,12 @@ const DEV_FLOORS: [(&str, f64, f64, f64, f64); 6] = [
 ];
 const DEV_ABSTAIN: f64 = 0.9995;
 const HOLDOUT_FLOORS: [(&str, f64, f64, f64, f64); 6] = [
-    ("complaint", 0.9185, 0.8665, 0.9825, 0.8185),
+    ("complaint", 0.9215, 0.8665, 0.9825, 0.8225),
     ("keyword", 0.9995, 0.9995, 0.9995, 0.9225),
     ("pinyin", 0.9995, 0.9995, 0.9995, 0.9335),
     ("typo", 0.9995, 0.9995, 0.9995, 0.9635),
     ("department", 0.9995, 0.9995, 0.9995, 0.9945),
-    ("all", 0.9675, 0.9465, 0.9925, 0.8935),
+    ("all", 0.9685, 0.9465, 0.9925, 0.8955),
 ];
 const HOLDOUT_ABSTAIN: f64 = 0.9325;
 // FLOORS-END
@@ -164,42 +164,10 @@ fn complaint_filler_is_not_searched() {
 /// messages, as measured when the letter reading was last tuned: dev-messages and
 /// dev-blind-messages were tuned on, the holdout files only checked.
 const MESSAGE_FLOORS: [(&str, f64, f64, f64, f64, f64, f64); 4] = [
-    (
-        "dev-messages.jsonl",
-        0.9125,
-        0.8405,
-        0.9995,
-        0.7675,
-        0.8635,
-        0.9085,
-    ),
-    (
-        "holdout-messages.jsonl",
-        0.8545,
-        0.7805,
-        0.9575,
-        0.7525,
-        0.7805,
-        0.6665,
-    ),
-    (
-        "dev-blind-messages.jsonl",
-        0.9575,
-        0.9305,
-        0.9885,
-        0.7485,
-        0.8615,
-        0.7385,
-    ),
-    (
-        "holdout-blind-messages.jsonl",
-        0.8075,
-        0.7325,
-        0.9185,
-        0.6555,
-        0.7435,
-        0.5825,
-    ),
+    ("dev-messages.jsonl", 0.9125, 0.8405, 0.9995, 0.7725, 0.8635, 0.9085),
+    ("holdout-messages.jsonl", 0.8545, 0.7805, 0.9575, 0.7525, 0.7805, 0.6665),
+    ("dev-blind-messages.jsonl", 0.9575, 0.9305, 0.9885, 0.7485, 0.8615, 0.7825),
+    ("holdout-blind-messages.jsonl", 0.8085, 0.7325, 0.9185, 0.6565, 0.7435, 0.5825),
 ];
 
 #[test]
