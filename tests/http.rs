@@ -93,11 +93,18 @@ async fn raw(via: Via, method: Method, path: &str, headers: &[(&str, &str)]) -> 
                 .send()
                 .await
                 .unwrap_or_else(|e| panic!("{path}: {e}"));
-            Raw {
-                status: StatusCode::from_u16(response.status().as_u16()).expect("a status"),
-                headers: response.headers().clone(),
-                body: response.bytes().await.expect("a body").to_vec(),
-            }
+            Raw::of(response).await
+        }
+    }
+}
+
+impl Raw {
+    /// The whole answer of a real server.
+    async fn of(response: reqwest::Response) -> Raw {
+        Raw {
+            status: StatusCode::from_u16(response.status().as_u16()).expect("a status"),
+            headers: response.headers().clone(),
+            body: response.bytes().await.expect("a body").to_vec(),
         }
     }
 }
@@ -122,11 +129,7 @@ async fn post_json(via: Via, path: &str, body: &str) -> Answer {
                 .send()
                 .await
                 .unwrap_or_else(|e| panic!("POST {path}: {e}"));
-            Raw {
-                status: StatusCode::from_u16(response.status().as_u16()).expect("a status"),
-                headers: response.headers().clone(),
-                body: response.bytes().await.expect("a body").to_vec(),
-            }
+            Raw::of(response).await
         }
     };
     let body = serde_json::from_slice(&answer.body)

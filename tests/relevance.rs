@@ -28,21 +28,29 @@ fn kind<'a>(report: &'a Report, kind: &str) -> &'a Metrics {
         .unwrap_or_else(|| panic!("no {kind} queries"))
 }
 
+/// The `(metric, measured, floor)` triples of `what` that fall below their floor, as messages.
+fn below(what: &str, checks: &[(&str, f64, f64)]) -> Vec<String> {
+    checks
+        .iter()
+        .filter(|(_, got, floor)| got + 1e-9 < *floor)
+        .map(|(metric, got, floor)| format!("{what} {metric} {got:.3} < {floor:.3}"))
+        .collect()
+}
+
 /// Checks `(kind, MRR@10, Success@1, Success@5, nDCG@10)` floors and the out-of-scope floor.
 fn assert_floors(report: &Report, floors: &[(&str, f64, f64, f64, f64)], abstain: f64) {
     let mut failures = Vec::new();
     for &(name, mrr, s1, s5, ndcg) in floors {
         let m = kind(report, name);
-        for (metric, got, floor) in [
-            ("MRR@10", m.mrr, mrr),
-            ("Success@1", m.success_at_1, s1),
-            ("Success@5", m.success_at_5, s5),
-            ("nDCG@10", m.ndcg, ndcg),
-        ] {
-            if got + 1e-9 < floor {
-                failures.push(format!("{name} {metric} {got:.3} < {floor:.3}"));
-            }
-        }
+        failures.extend(below(
+            name,
+            &[
+                ("MRR@10", m.mrr, mrr),
+                ("Success@1", m.success_at_1, s1),
+                ("Success@5", m.success_at_5, s5),
+                ("nDCG@10", m.ndcg, ndcg),
+            ],
+        ));
     }
     let oos = kind(report, "oos").abstain_rate;
     if oos + 1e-9 < abstain {
@@ -164,10 +172,42 @@ fn complaint_filler_is_not_searched() {
 /// messages, as measured when the letter reading was last tuned: dev-messages and
 /// dev-blind-messages were tuned on, the holdout files only checked.
 const MESSAGE_FLOORS: [(&str, f64, f64, f64, f64, f64, f64); 4] = [
-    ("dev-messages.jsonl", 0.9125, 0.8405, 0.9995, 0.7725, 0.8635, 0.9085),
-    ("holdout-messages.jsonl", 0.8545, 0.7805, 0.9575, 0.7525, 0.7805, 0.6665),
-    ("dev-blind-messages.jsonl", 0.9575, 0.9305, 0.9885, 0.7485, 0.8615, 0.7825),
-    ("holdout-blind-messages.jsonl", 0.8085, 0.7325, 0.9185, 0.6565, 0.7435, 0.5825),
+    (
+        "dev-messages.jsonl",
+        0.9125,
+        0.8405,
+        0.9995,
+        0.7725,
+        0.8635,
+        0.9085,
+    ),
+    (
+        "holdout-messages.jsonl",
+        0.8545,
+        0.7805,
+        0.9575,
+        0.7525,
+        0.7805,
+        0.6665,
+    ),
+    (
+        "dev-blind-messages.jsonl",
+        0.9575,
+        0.9305,
+        0.9885,
+        0.7485,
+        0.8615,
+        0.7825,
+    ),
+    (
+        "holdout-blind-messages.jsonl",
+        0.8085,
+        0.7325,
+        0.9185,
+        0.6565,
+        0.7435,
+        0.5825,
+    ),
 ];
 
 #[test]
@@ -176,18 +216,17 @@ fn residents_messages_stay_at_their_measured_figures() {
     for (file, mrr, s1, s5, ndcg, owner, abstain) in MESSAGE_FLOORS {
         let report = report(file);
         let m = kind(&report, "message");
-        for (metric, got, floor) in [
-            ("MRR@10", m.mrr, mrr),
-            ("Success@1", m.success_at_1, s1),
-            ("Success@5", m.success_at_5, s5),
-            ("nDCG@10", m.ndcg, ndcg),
-            ("owner@1", m.owner_at_1, owner),
-            ("abstain", m.abstain_rate, abstain),
-        ] {
-            if got + 1e-9 < floor {
-                failures.push(format!("{file} {metric} {got:.3} < {floor:.3}"));
-            }
-        }
+        failures.extend(below(
+            file,
+            &[
+                ("MRR@10", m.mrr, mrr),
+                ("Success@1", m.success_at_1, s1),
+                ("Success@5", m.success_at_5, s5),
+                ("nDCG@10", m.ndcg, ndcg),
+                ("owner@1", m.owner_at_1, owner),
+                ("abstain", m.abstain_rate, abstain),
+            ],
+        ));
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }

@@ -165,6 +165,19 @@ mod tests {
         }
     }
 
+    /// Weighs `concepts` of `text` with [`shape`] and no vocabulary.
+    fn weighed(text: &str, concepts: &mut Vec<Concept>) {
+        let segmenter = Segmenter::new([]);
+        let clauses = Clauses::read(text, &shape());
+        weigh(
+            concepts,
+            &clauses,
+            &shape(),
+            &segmenter,
+            &Vocabulary::default(),
+        );
+    }
+
     #[test]
     fn words_are_weighed_by_clause_name_and_setting() {
         let text = "我是xx村三组村民，去年小区建了养猪场，臭得很";
@@ -179,13 +192,7 @@ mod tests {
             concept(text, "臭", "a", literal),
         ];
         concepts[2].start = text.find("三组").unwrap() + "三".len();
-        weigh(
-            &mut concepts,
-            &Clauses::read(text, &shape()),
-            &shape(),
-            &Segmenter::new([]),
-            &Vocabulary::default(),
-        );
+        weighed(text, &mut concepts);
         let roles: Vec<Role> = concepts.iter().map(|c| c.role).collect();
         assert_eq!(concepts.len(), 7, "no word is said twice");
         use Role::*;
@@ -213,13 +220,7 @@ mod tests {
                 ..Concept::new("臭", text.rfind("臭").unwrap(), Vec::new())
             },
         ];
-        weigh(
-            &mut concepts,
-            &Clauses::read(text, &shape()),
-            &shape(),
-            &Segmenter::new([]),
-            &Vocabulary::default(),
-        );
+        weighed(text, &mut concepts);
         assert_eq!(concepts.len(), 2);
         assert_eq!(concepts[0].role, Role::Function);
         assert_eq!(concepts[1].role, Role::Matter);
@@ -233,13 +234,7 @@ mod tests {
             concept(text, "小区", "n", Some(AltKind::Literal)),
             concept(text, "事", "n", None),
         ];
-        weigh(
-            &mut concepts,
-            &Clauses::read(text, &shape()),
-            &shape(),
-            &Segmenter::new([]),
-            &Vocabulary::default(),
-        );
+        weighed(text, &mut concepts);
         assert_eq!(concepts[0].role, Role::Matter);
         assert_eq!(concepts[0].importance, 1.0);
     }
