@@ -22,23 +22,26 @@ pub struct LetterShape {
     pub address: Phrases,
     /// Anonymised names: X, 某某…
     pub placeholder: Phrases,
+    /// Words after which the word before names a place: 门口, 旁边, 家属院…
+    pub locative: Phrases,
 }
 
 /// The kinds of `letter.txt`, in [`LetterShape`]'s order.
-const LETTER_KINDS: [&str; 6] = [
+const LETTER_KINDS: [&str; 7] = [
     "request",
     "harm",
     "intro",
     "setting",
     "address",
     "placeholder",
+    "locative",
 ];
 
 impl LetterShape {
     /// Loads `letter.txt`; a missing file is an empty shape (every message reads as one
     /// clause about its matter).
     pub fn load(path: &Path) -> Result<LetterShape, LexiconError> {
-        let [request, harm, intro, setting, address, placeholder]: [Vec<String>; 6] =
+        let [request, harm, intro, setting, address, placeholder, locative]: [Vec<String>; 7] =
             word_sections(path, &LETTER_KINDS, false)?
                 .try_into()
                 .expect("one list per kind");
@@ -49,6 +52,7 @@ impl LetterShape {
             setting: Phrases::new(setting),
             address: Phrases::new(address),
             placeholder: Phrases::new(placeholder),
+            locative: Phrases::new(locative),
         })
     }
 }

@@ -67,6 +67,7 @@ impl QueryAnalyzer {
         scope::mark_outside(&mut concepts, &normalized, &self.lexicon.scope);
         weigh::weigh(
             &mut concepts,
+            &normalized,
             &clauses,
             &self.lexicon.letter,
             &self.segmenter,

@@ -39,11 +39,20 @@ fn is_name_tag(tag: &str, word: &str, known: bool) -> bool {
 /// How place names end.
 const PLACE_ENDINGS: [char; 7] = ['省', '市', '县', '区', '镇', '乡', '村'];
 
+/// Whether the text right after `concept` in `normalized` begins with a locative word: then the
+/// concept names a place (农贸市场 in 农贸市场东门口).
+fn names_a_place(concept: &Concept, normalized: &str, shape: &LetterShape) -> bool {
+    normalized
+        .get(concept.start + concept.label.len()..)
+        .is_some_and(|rest| shape.locative.starts(rest))
+}
+
 /// Gives every concept (but off-topic ones, already placed) its role and scales its importance;
 /// a word said again is one concept, at its most important place; a message of more than
 /// [`MAX_CONCEPTS`] keeps its most important ones.
 pub fn weigh(
     concepts: &mut Vec<Concept>,
+    normalized: &str,
     clauses: &Clauses,
     shape: &LetterShape,
     segmenter: &Segmenter,
@@ -60,15 +69,16 @@ pub fn weigh(
             .alternatives
             .iter()
             .any(|alt| alt.kind == AltKind::Synonym);
-        let name = !bridged
-            && (is_name_tag(&concept.tag, &concept.label, known(&concept.label))
-                || shape.placeholder.has(&concept.label)
-                || shape
-                    .placeholder
-                    .words()
-                    .iter()
-                    .any(|p| p.chars().count() > 1 && concept.label.contains(p.as_str()))
-                || (previous_is_name && shape.address.has(&concept.label)));
+        let name = clauses.is_letter() && names_a_place(concept, normalized, shape)
+            || !bridged
+                && (is_name_tag(&concept.tag, &concept.label, known(&concept.label))
+                    || shape.placeholder.has(&concept.label)
+                    || shape
+                        .placeholder
+                        .words()
+                        .iter()
+                        .any(|p| p.chars().count() > 1 && concept.label.contains(p.as_str()))
+                    || (previous_is_name && shape.address.has(&concept.label)));
         concept.role = if concept.role == Role::Setting {
             Role::Setting
         } else if name {
@@ -146,6 +156,7 @@ mod tests {
             setting: words(&["小区"]),
             address: words(&["组"]),
             placeholder: words(&["xx"]),
+            locative: words(&["门口"]),
             ..LetterShape::default()
         }
     }
@@ -171,6 +182,7 @@ mod tests {
         let clauses = Clauses::read(text, &shape());
         weigh(
             concepts,
+            text,
             &clauses,
             &shape(),
             &segmenter,

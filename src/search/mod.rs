@@ -446,15 +446,21 @@ fn share_of_best(score: f32, best: f32) -> f32 {
 /// The abstain rule: whether a best hit of this `evidence` and `coverage` answers `plan`. A
 /// short query needs [`MIN_EVIDENCE`]; a letter, whose words each count for less, needs
 /// [`LETTER_MIN_EVIDENCE`] and [`LETTER_MIN_COVERAGE`]; a query naming a topic outside the
-/// lists needs [`OFF_TOPIC_MIN_EVIDENCE`], since its other words meet the lists by chance.
+/// lists needs [`OFF_TOPIC_MIN_EVIDENCE`] for each such topic, since its other words meet the
+/// lists by chance.
 fn answers(plan: &QueryPlan, evidence: f32, coverage: f32) -> bool {
     let (mut needed, least_coverage) = if plan.letter {
         (LETTER_MIN_EVIDENCE, LETTER_MIN_COVERAGE)
     } else {
         (MIN_EVIDENCE, 0.0)
     };
-    if plan.concepts.iter().any(|c| c.role == Role::OffTopic) {
-        needed = needed.max(OFF_TOPIC_MIN_EVIDENCE);
+    let off_topic = plan
+        .concepts
+        .iter()
+        .filter(|c| c.role == Role::OffTopic)
+        .count();
+    if off_topic > 0 {
+        needed = needed.max(OFF_TOPIC_MIN_EVIDENCE * off_topic as f32);
     }
     evidence >= needed && coverage >= least_coverage
 }
