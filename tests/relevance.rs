@@ -171,43 +171,12 @@ fn complaint_filler_is_not_searched() {
 /// `(file, MRR@10, Success@1, Success@5, nDCG@10, owner@1, abstain)` of the judged residents'
 /// messages, as measured when the letter reading was last tuned: dev-messages and
 /// dev-blind-messages were tuned on, the holdout files only checked.
-const MESSAGE_FLOORS: [(&str, f64, f64, f64, f64, f64, f64); 4] = [
-    (
-        "dev-messages.jsonl",
-        0.9125,
-        0.8405,
-        0.9995,
-        0.7725,
-        0.8635,
-        0.9085,
-    ),
-    (
-        "holdout-messages.jsonl",
-        0.8545,
-        0.7805,
-        0.9575,
-        0.7525,
-        0.7805,
-        0.6665,
-    ),
-    (
-        "dev-blind-messages.jsonl",
-        0.9575,
-        0.9305,
-        0.9885,
-        0.7485,
-        0.8615,
-        0.7825,
-    ),
-    (
-        "holdout-blind-messages.jsonl",
-        0.8085,
-        0.7325,
-        0.9185,
-        0.6565,
-        0.7435,
-        0.5825,
-    ),
+const MESSAGE_FLOORS: [(&str, f64, f64, f64, f64, f64, f64); 5] = [
+    ("dev-messages.jsonl", 0.9185, 0.8515, 0.9995, 0.7765, 0.8635, 0.9085),
+    ("holdout-messages.jsonl", 0.8605, 0.7915, 0.9575, 0.7555, 0.7805, 0.7075),
+    ("dev-blind-messages.jsonl", 0.9515, 0.9195, 0.9885, 0.7465, 0.8735, 0.9565),
+    ("holdout-blind-messages.jsonl", 0.8145, 0.7435, 0.9185, 0.6555, 0.7555, 0.5825),
+    ("dev-blind-messages-2.jsonl", 0.8435, 0.7725, 0.9195, 0.6465, 0.7495, 0.8435),
 ];
 
 #[test]
