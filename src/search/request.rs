@@ -168,11 +168,11 @@ pub struct MatchedTerm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
-    /// Most hits this close to the best are relevant (about 85–90% on the judged files).
+    /// Most hits this close to the best are relevant (about 80–90% on the judged files).
     High,
     /// About half are.
     Medium,
-    /// Few are (about 1 in 5).
+    /// Few are (about 1 in 4 or 5).
     Low,
 }
 
