@@ -73,19 +73,8 @@ impl Segmenter {
     /// Returns the normalized text too, since the byte ranges refer to it.
     pub fn words(&self, text: &str) -> (String, Vec<Word>) {
         let normalized = normalize(text);
-        let words = self
-            .jieba
-            .cut(&normalized, true)
-            .into_iter()
-            .filter(|token| is_wordlike(token.word))
-            .map(|token| Word {
-                text: token.word.to_string(),
-                start: token.byte_start,
-                end: token.byte_end,
-                parts: self.parts(token.word, token.byte_start),
-                tag: String::new(),
-            })
-            .collect();
+        let cut = self.jieba.cut(&normalized, true);
+        let words = self.words_of(cut.iter().map(|t| (t.word, t.byte_start, t.byte_end, "")));
         (normalized, words)
     }
 
@@ -93,20 +82,30 @@ impl Segmenter {
     /// letter's places, names and times by. The same cut, so the words are the same.
     pub fn tagged_words(&self, text: &str) -> (String, Vec<Word>) {
         let normalized = normalize(text);
-        let words = self
-            .jieba
-            .tag(&normalized, true)
-            .into_iter()
-            .filter(|tag| is_wordlike(tag.word))
-            .map(|tag| Word {
-                text: tag.word.to_string(),
-                start: tag.byte_start,
-                end: tag.byte_end,
-                parts: self.parts(tag.word, tag.byte_start),
-                tag: tag.tag.to_string(),
-            })
-            .collect();
+        let tagged = self.jieba.tag(&normalized, true);
+        let words = self.words_of(
+            tagged
+                .iter()
+                .map(|t| (t.word, t.byte_start, t.byte_end, t.tag)),
+        );
         (normalized, words)
+    }
+
+    /// The words of jieba's `(word, start, end, tag)` tokens, punctuation and whitespace dropped.
+    fn words_of<'a>(
+        &self,
+        tokens: impl Iterator<Item = (&'a str, usize, usize, &'a str)>,
+    ) -> Vec<Word> {
+        tokens
+            .filter(|(word, ..)| is_wordlike(word))
+            .map(|(word, start, end, tag)| Word {
+                text: word.to_string(),
+                start,
+                end,
+                parts: self.parts(word, start),
+                tag: tag.to_string(),
+            })
+            .collect()
     }
 
     /// The search-mode parts of one word: every dictionary word of two or more characters

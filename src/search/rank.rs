@@ -39,6 +39,9 @@ use crate::tuning::{
     DIVERSITY, FIELD_TIE_BREAKER, PROXIMITY_WEIGHT,
 };
 
+// A candidate's matched concepts are one bit each of a `u64`.
+const _: () = assert!(crate::tuning::MAX_CONCEPTS <= 64);
+
 /// Where a candidate's action label stands among its labels (see [`DocLabels::of`]).
 const ACTION_LABEL: usize = 3;
 
@@ -431,13 +434,21 @@ impl Ranker<'_> {
         }
         let weights =
             ConceptWeights::new(&self.importance, &matching, &self.off_topic, self.num_docs);
-        let action_of = |candidate: &Candidate| match self.labels.names()
-            [candidate.facets[ACTION_LABEL] as usize]
-            .as_str()
-        {
-            "service" => Some(Action::Service),
-            "enforcement" => Some(Action::Enforcement),
-            _ => None,
+        // The action labels' ids, looked up once rather than compared by name per candidate.
+        let label_id = |action: Action| {
+            let names = self.labels.names();
+            names.iter().position(|name| name == action.as_str())
+        };
+        let (service, enforcement) = (label_id(Action::Service), label_id(Action::Enforcement));
+        let action_of = |candidate: &Candidate| {
+            let id = Some(candidate.facets[ACTION_LABEL] as usize);
+            if id == service {
+                Some(Action::Service)
+            } else if id == enforcement {
+                Some(Action::Enforcement)
+            } else {
+                None
+            }
         };
         for (i, candidate) in all.iter_mut().enumerate() {
             let scored = weights.score(candidate.raw, strengths_of(i));
