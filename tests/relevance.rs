@@ -169,15 +169,16 @@ fn complaint_filler_is_not_searched() {
 }
 
 /// `(file, MRR@10, Success@1, Success@5, nDCG@10, owner@1, abstain)` of the judged residents'
-/// messages, as measured when the letter reading was last tuned: dev-messages and
-/// dev-blind-messages were tuned on, the holdout files only checked.
+/// messages, as measured when the letter reading was last tuned: the dev files were tuned on,
+/// the holdout files only checked.
 #[rustfmt::skip]
-const MESSAGE_FLOORS: [(&str, f64, f64, f64, f64, f64, f64); 5] = [
-    ("dev-messages.jsonl", 0.9185, 0.8515, 0.9995, 0.7765, 0.8635, 0.9085),
-    ("holdout-messages.jsonl", 0.8605, 0.7915, 0.9575, 0.7555, 0.7805, 0.7075),
-    ("dev-blind-messages.jsonl", 0.9515, 0.9195, 0.9885, 0.7465, 0.8735, 0.9565),
-    ("holdout-blind-messages.jsonl", 0.8145, 0.7435, 0.9185, 0.6555, 0.7555, 0.5825),
-    ("dev-blind-messages-2.jsonl", 0.8435, 0.7725, 0.9195, 0.6465, 0.7495, 0.8435),
+const MESSAGE_FLOORS: [(&str, f64, f64, f64, f64, f64, f64); 6] = [
+    ("dev-messages.jsonl", 0.9425, 0.8975, 0.9995, 0.7945, 0.8855, 0.9085),
+    ("holdout-messages.jsonl", 0.8655, 0.7915, 0.9685, 0.7565, 0.7915, 0.7075),
+    ("dev-blind-messages.jsonl", 0.9535, 0.9195, 0.9885, 0.7565, 0.8965, 0.9565),
+    ("holdout-blind-messages.jsonl", 0.8365, 0.7785, 0.9185, 0.6775, 0.7905, 0.5825),
+    ("dev-blind-messages-2.jsonl", 0.8655, 0.8175, 0.9315, 0.6555, 0.7835, 0.8435),
+    ("dev-blind-messages-3.jsonl", 0.8955, 0.8315, 0.9675, 0.7565, 0.7675, 0.8395),
 ];
 
 #[test]

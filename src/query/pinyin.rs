@@ -107,7 +107,7 @@ fn sound_alike(
     }
     let mut homophones: Vec<String> = Vec::new();
     for reading in pinyin::readings(&concept.label) {
-        for word in vocabulary.words_read_as(&reading) {
+        for word in vocabulary.words_commonly_read_as(&reading) {
             let shares_a_character = word.chars().any(|c| concept.label.contains(c));
             if *word != concept.label && shares_a_character && !homophones.contains(word) {
                 homophones.push(word.clone());
@@ -186,6 +186,27 @@ mod tests {
             assert_eq!(concepts[0].alternatives[0].text, word, "{typo}");
             assert_eq!(concepts[0].alternatives[0].kind, AltKind::Homophone);
         }
+    }
+
+    #[test]
+    fn a_rare_reading_of_a_character_makes_no_homophone() {
+        // 活 reads guo and 找 hua only rarely: 找过 is not a slip for 找活.
+        let segmenter = Segmenter::new([]);
+        let vocabulary = Vocabulary::from_words(&["找活", "燃气"], &[]);
+        let concepts = fallback(
+            vec![concept("找过")],
+            &vocabulary,
+            &Synonyms::default(),
+            &segmenter,
+        );
+        assert!(
+            concepts[0]
+                .alternatives
+                .iter()
+                .all(|alt| alt.kind != AltKind::Homophone),
+            "{:?}",
+            concepts[0].alternatives
+        );
     }
 
     #[test]

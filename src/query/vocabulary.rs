@@ -109,6 +109,13 @@ impl Vocabulary {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// Known words whose most common reading is `reading`: what a typo by sound reaches. An
+    /// input-method slip types the intended word's usual reading, so a rare reading of one of
+    /// its characters (活 as guo, 找 as hua) must not make 找过 a slip for 找活.
+    pub fn words_commonly_read_as(&self, reading: &str) -> &[String] {
+        self.by_pinyin.get(reading).map_or(&[], Vec::as_slice)
+    }
+
     fn has_reading(&self, reading: &str) -> bool {
         self.by_pinyin.contains_key(reading) || self.by_rare_pinyin.contains_key(reading)
     }

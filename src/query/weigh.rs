@@ -47,6 +47,27 @@ fn names_a_place(concept: &Concept, normalized: &str, shape: &LetterShape) -> bo
         .is_some_and(|rest| shape.locative.starts(rest))
 }
 
+/// A letter names its matter in the story and points back to it where it asks (这些狗谁来处理
+/// after 一群野狗, 这个厂 after 塑料加工厂): a story's word that ends with a noun of the matter
+/// is the matter.
+fn refer_back(concepts: &mut [Concept]) {
+    let pointed: Vec<String> = concepts
+        .iter()
+        .filter(|c| c.role == Role::Matter && c.tag.starts_with('n'))
+        .map(|c| c.label.clone())
+        .collect();
+    for concept in concepts.iter_mut() {
+        if concept.role == Role::Background
+            && !concept.alternatives.is_empty()
+            && pointed
+                .iter()
+                .any(|p| concept.label.len() > p.len() && concept.label.ends_with(p.as_str()))
+        {
+            concept.role = Role::Matter;
+        }
+    }
+}
+
 /// Gives every concept (but off-topic ones, already placed) its role and scales its importance;
 /// a word said again is one concept, at its most important place; a message of more than
 /// [`MAX_CONCEPTS`] keeps its most important ones.
@@ -98,6 +119,7 @@ pub fn weigh(
         };
         previous_is_name = name;
     }
+    refer_back(concepts);
     let something_else = concepts.iter().any(|concept| {
         matches!(concept.role, Role::Matter | Role::Background) && !concept.alternatives.is_empty()
     });
@@ -249,5 +271,29 @@ mod tests {
         weighed(text, &mut concepts);
         assert_eq!(concepts[0].role, Role::Matter);
         assert_eq!(concepts[0].importance, 1.0);
+    }
+
+    #[test]
+    fn a_story_word_the_matter_points_back_to_is_the_matter() {
+        let text = "去年来了一群野狗，前天又来了，这些狗臭得很";
+        let literal = Some(AltKind::Literal);
+        let mut concepts = vec![
+            concept(text, "野狗", "n", literal),
+            concept(text, "前天", "t", literal),
+            Concept {
+                tag: "n".into(),
+                ..Concept::new("狗", text.rfind("狗").unwrap(), Vec::new())
+            },
+        ];
+        weighed(text, &mut concepts);
+        assert_eq!(concepts[2].role, Role::Matter);
+        assert_eq!(concepts[0].role, Role::Matter, "野狗, pointed back to by 这些狗");
+        assert_eq!(concepts[1].role, Role::Name);
+        let mut unpointed = vec![
+            concept(text, "野狗", "n", literal),
+            concept(text, "前天", "t", literal),
+        ];
+        weighed(text, &mut unpointed);
+        assert_eq!(unpointed[0].role, Role::Background, "no word of the matter names it");
     }
 }

@@ -36,7 +36,7 @@ use crate::query::AltKind;
 use crate::query::Intent;
 use crate::tuning::{
     alternative_evidence, intent_weight, length_normalization, DIVERSE_POOL, DIVERSE_TOP,
-    DIVERSITY, FIELD_TIE_BREAKER, PROXIMITY_WEIGHT,
+    DIVERSITY, field_tie_breaker, PROXIMITY_WEIGHT,
 };
 
 // A candidate's matched concepts are one bit each of a `u64`.
@@ -317,7 +317,7 @@ impl Ranker<'_> {
                     all_matched = false;
                     break;
                 }
-                total += best + FIELD_TIE_BREAKER * (sum - best);
+                total += best + self.tie_breaker() * (sum - best);
             }
             if !all_matched {
                 continue;
@@ -359,6 +359,11 @@ impl Ranker<'_> {
         })
     }
 
+    /// The share of a word's other fields' scores added to its best field's.
+    fn tie_breaker(&self) -> f32 {
+        field_tie_breaker(self.letter)
+    }
+
     fn for_segment(
         &self,
         segment_ord: SegmentOrdinal,
@@ -375,6 +380,7 @@ impl Ranker<'_> {
         let concepts = self.importance.len();
         Ok(SegmentRanker {
             segment_ord,
+            tie_breaker: self.tie_breaker(),
             alternatives: self
                 .alternatives
                 .iter()
@@ -575,6 +581,8 @@ struct SegmentRanker<'a> {
     window: u32,
     /// Concepts of the query.
     concepts: usize,
+    /// The query's [`field_tie_breaker`].
+    tie_breaker: f32,
     /// Per document of the window and concept, the best (score, evidence).
     best: Vec<(f32, f32)>,
     /// Per document of the window, whether some alternative matched it.
@@ -635,7 +643,7 @@ impl SegmentRanker<'_> {
                 }
                 for &offset in &self.word_docs {
                     let word = std::mem::take(&mut self.word[offset]);
-                    let score = word.best + FIELD_TIE_BREAKER * (word.sum - word.best);
+                    let score = word.best + self.tie_breaker * (word.sum - word.best);
                     let alt = &mut self.alt[offset];
                     if index == 0 {
                         *alt = AltScore {
