@@ -384,14 +384,19 @@ fn print_response(response: &duty_search::search::SearchResponse) {
 /// A hit's explanation, one line for the formula and one per concept.
 fn print_explanation(explanation: &Explanation) {
     println!(
-        "    score {} = raw {} (proximity {}) × coverage {}² × intent {}; evidence {}; {} of the best",
+        "    score {} = raw {} (proximity {}) × coverage {}² × intent {}; evidence {}; {} of the best{}",
         explanation.score,
         explanation.raw,
         explanation.proximity,
         explanation.coverage,
         explanation.intent_weight,
         explanation.evidence,
-        explanation.share_of_best
+        explanation.share_of_best,
+        if explanation.weak_answer {
+            " (a weak answer: at most medium)"
+        } else {
+            ""
+        }
     );
     for concept in &explanation.concepts {
         match &concept.matched {

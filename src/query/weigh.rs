@@ -287,13 +287,21 @@ mod tests {
         ];
         weighed(text, &mut concepts);
         assert_eq!(concepts[2].role, Role::Matter);
-        assert_eq!(concepts[0].role, Role::Matter, "野狗, pointed back to by 这些狗");
+        assert_eq!(
+            concepts[0].role,
+            Role::Matter,
+            "野狗, pointed back to by 这些狗"
+        );
         assert_eq!(concepts[1].role, Role::Name);
         let mut unpointed = vec![
             concept(text, "野狗", "n", literal),
             concept(text, "前天", "t", literal),
         ];
         weighed(text, &mut unpointed);
-        assert_eq!(unpointed[0].role, Role::Background, "no word of the matter names it");
+        assert_eq!(
+            unpointed[0].role,
+            Role::Background,
+            "no word of the matter names it"
+        );
     }
 }

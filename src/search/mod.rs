@@ -31,7 +31,8 @@ use crate::error::{Error, Result};
 use crate::index::{build, is_stale, open_current, BuildInfo, DutySchema, IndexHandle};
 use crate::query::{QueryAnalyzer, QueryPlan, Role, Vocabulary};
 use crate::tuning::{
-    LETTER_MIN_COVERAGE, LETTER_MIN_EVIDENCE, MIN_EVIDENCE, OFF_TOPIC_MIN_EVIDENCE, RELATIVE_CUTOFF,
+    LETTER_MIN_COVERAGE, LETTER_MIN_EVIDENCE, MIN_EVIDENCE, OFF_TOPIC_MIN_EVIDENCE,
+    RELATIVE_CUTOFF, STRONG_LETTER_COVERAGE, STRONG_LETTER_EVIDENCE,
 };
 use compile::{alternative_plan, proximity_queries, term_query};
 use labels::DocLabels;
@@ -169,6 +170,9 @@ impl Engine {
         let confident = candidates
             .first()
             .is_some_and(|best| answers(&plan, best.evidence, best.coverage));
+        let weak = candidates
+            .first()
+            .is_some_and(|best| weak_answer(&plan, best.evidence, best.coverage));
         if confident {
             let floor = candidates[0].score * RELATIVE_CUTOFF;
             let kept: Vec<&Candidate> = candidates.iter().filter(|c| c.score >= floor).collect();
@@ -198,7 +202,7 @@ impl Engine {
                 let item = self.stored_item(&searcher, candidate.address)?;
                 let highlights = highlights(&highlighter, &item);
                 let share = share_of_best(candidate.score, candidates[0].score);
-                let confidence = Confidence::of_share(share);
+                let confidence = Confidence::of(share, weak);
                 let mut hit = Hit::new(item, round(candidate.score), confidence, highlights);
                 if request.explain {
                     hit.explanation =
@@ -380,6 +384,10 @@ impl Engine {
             coverage: round(scored.coverage),
             evidence: round(scored.evidence),
             share_of_best: round(share_of_best(candidate.score, ranked.candidates[0].score)),
+            weak_answer: ranked
+                .candidates
+                .first()
+                .is_some_and(|best| weak_answer(plan, best.evidence, best.coverage)),
             intent_weight: candidate.steer,
             score: round(scored.score * candidate.steer),
         })
@@ -463,6 +471,13 @@ fn answers(plan: &QueryPlan, evidence: f32, coverage: f32) -> bool {
         needed = needed.max(OFF_TOPIC_MIN_EVIDENCE * off_topic as f32);
     }
     evidence >= needed && coverage >= least_coverage
+}
+
+/// Whether an answer whose best hit shows this `evidence` and `coverage` is weak: a letter's
+/// best hit below [`STRONG_LETTER_EVIDENCE`] or [`STRONG_LETTER_COVERAGE`] is right far less
+/// often, so none of its hits has high confidence.
+fn weak_answer(plan: &QueryPlan, evidence: f32, coverage: f32) -> bool {
+    plan.letter && (evidence < STRONG_LETTER_EVIDENCE || coverage < STRONG_LETTER_COVERAGE)
 }
 
 fn highlights(highlighter: &Highlighter, item: &Item) -> BTreeMap<String, String> {

@@ -35,8 +35,8 @@ use crate::lexicon::Action;
 use crate::query::AltKind;
 use crate::query::Intent;
 use crate::tuning::{
-    alternative_evidence, intent_weight, length_normalization, DIVERSE_POOL, DIVERSE_TOP,
-    DIVERSITY, field_tie_breaker, PROXIMITY_WEIGHT,
+    alternative_evidence, field_tie_breaker, intent_weight, length_normalization, DIVERSE_POOL,
+    DIVERSE_TOP, DIVERSITY, PROXIMITY_WEIGHT,
 };
 
 // A candidate's matched concepts are one bit each of a `u64`.

@@ -103,7 +103,8 @@ pub struct Hit {
     /// Ranking score (higher is better; comparable within one answer only).
     pub score: f32,
     /// How likely the hit is to be a duty that covers the query, by its score's share of the
-    /// best hit's (calibrated on the judged files: see [`crate::tuning::HIGH_CONFIDENCE_SHARE`]).
+    /// best hit's and the strength of the answer (calibrated on the judged files: see
+    /// [`crate::tuning::HIGH_CONFIDENCE_SHARE`] and [`crate::tuning::STRONG_LETTER_EVIDENCE`]).
     pub confidence: Confidence,
     /// Per field, the HTML-escaped text with `<mark>` around matched terms.
     pub highlights: BTreeMap<String, String>,
@@ -128,6 +129,9 @@ pub struct Explanation {
     pub evidence: f32,
     /// The hit's score as a share of the best hit's, which gives its confidence.
     pub share_of_best: f32,
+    /// Whether the answer is weak: the query is a letter whose best hit shows less evidence or
+    /// coverage than a strong answer, so no hit is more than medium.
+    pub weak_answer: bool,
     /// The factor the message's intent gave the item, by what it does (see
     /// [`crate::tuning::intent_weight`]).
     pub intent_weight: f32,
@@ -177,9 +181,11 @@ pub enum Confidence {
 }
 
 impl Confidence {
-    /// The confidence of a hit whose score is `share` of the best hit's (0–1).
-    pub fn of_share(share: f32) -> Confidence {
-        if share >= HIGH_CONFIDENCE_SHARE {
+    /// The confidence of a hit whose score is `share` of the best hit's (0–1) in an answer
+    /// that is `weak` (see [`crate::tuning::STRONG_LETTER_EVIDENCE`]): a weak answer's hits are
+    /// at most medium.
+    pub fn of(share: f32, weak: bool) -> Confidence {
+        if share >= HIGH_CONFIDENCE_SHARE && !weak {
             Confidence::High
         } else if share >= MEDIUM_CONFIDENCE_SHARE {
             Confidence::Medium
