@@ -1,11 +1,12 @@
 //! The `duty-search` binary under faults: killed (SIGKILL) in the middle of an index build, started
 //! on a damaged index or without a corpus, reloaded with SIGHUP and stopped with SIGTERM while a
-//! request is in flight; and `stats` reading the query log.
+//! request is in flight, two builds of one index at once; and `stats` reading the query log.
 
 mod common;
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::corpus::{break_list, current_generation, generations, lean_corpus_copy, repair};
@@ -224,6 +225,85 @@ fn a_damaged_index_is_detected_rebuilt_and_logged_at_start_up() {
     // A sound index is opened as it is.
     let log = assert_search_works(&corpus, &good, "a sound index");
     assert!(!log.contains("building"), "{log}");
+}
+
+/// Starts `index` on `corpus` and `index`, its output piped.
+fn start_build(corpus: &Path, index: &Path) -> Child {
+    command(corpus, index)
+        .arg("index")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("index starts")
+}
+
+#[test]
+fn concurrent_builds_of_one_index_run_one_at_a_time_and_leave_current_live() {
+    let dir = temp_dir("duty-search-concurrent-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    // Before the build lock, 2 rounds of 8 ended with CURRENT naming a deleted generation.
+    for round in 1..=6 {
+        let builds = [start_build(&corpus, &index), start_build(&corpus, &index)];
+        for build in builds {
+            let output = build.wait_with_output().expect("the build ends");
+            assert!(
+                output.status.success(),
+                "round {round}: index failed ({}):\n{}",
+                output.status,
+                text(&output.stderr)
+            );
+        }
+        let live = current_generation(&index);
+        assert!(
+            index.join(&live).join("BUILD.json").is_file(),
+            "round {round}: CURRENT names {live}, which is not there"
+        );
+        assert_eq!(generations(&index), [live], "round {round}");
+    }
+    assert_search_works(&corpus, &index, "after the concurrent builds");
+}
+
+#[test]
+fn a_build_waits_for_the_lock_and_refuses_when_the_wait_runs_out() {
+    let dir = temp_dir("duty-search-lock-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let before = current_generation(&index);
+
+    // This process holds the lock, as a build would.
+    let lock = duty_search::index::BuildLock::acquire(&index, Duration::ZERO).expect("the lock");
+    let refused = command(&corpus, &index)
+        .env(duty_search::index::LOCK_WAIT_ENV, "0s")
+        .arg("index")
+        .output()
+        .expect("index runs");
+    let message = text(&refused.stderr);
+    assert!(!refused.status.success(), "{message}");
+    assert!(
+        message.contains("another build of this index is running")
+            && message.contains(&format!("pid {}", std::process::id())),
+        "{message}"
+    );
+    assert_eq!(generations(&index), std::slice::from_ref(&before));
+
+    // A build with time to wait says it waits, then builds once the lock is released.
+    let mut waiting = start_build(&corpus, &index);
+    let mut stderr = BufReader::new(waiting.stderr.take().expect("piped stderr"));
+    let mut log = String::new();
+    while !log.contains("waiting for the build lock") {
+        let read = stderr.read_line(&mut log).expect("the build's log");
+        assert!(read > 0, "the build ended without waiting:\n{log}");
+    }
+    drop(lock);
+    stderr.read_to_string(&mut log).expect("the build's log");
+    let output = waiting.wait_with_output().expect("the build ends");
+    assert!(output.status.success(), "{log}");
+    let after = current_generation(&index);
+    assert_ne!(after, before);
+    assert_eq!(generations(&index), [after]);
+    assert_search_works(&corpus, &index, "after the build that waited");
 }
 
 #[test]

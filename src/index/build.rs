@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use tantivy::Index;
 
+use super::lock::BuildLock;
 use super::schema::DutySchema;
 use crate::analysis::pinyin::to_pinyin_text;
 use crate::analysis::{normalize, register_tokenizers, Segmenter};
@@ -152,15 +153,19 @@ fn qualified_id(documents: usize, district: &str, town: &str, id: &str) -> Strin
 /// Builds a new index generation from `corpus_dir` and makes it the live one.
 ///
 /// Every document and the lexicon are validated first: a malformed document or lexicon file is
-/// refused with its file and line, and nothing is written. The new generation is fully
-/// committed before `CURRENT` is switched to it by an atomic rename.
+/// refused with its file and line, and nothing is written. The build then takes the lock of
+/// `index_dir` ([`BuildLock`]; waiting for another build up to [`BuildLock::wait_from_env`]),
+/// and holds it until it has switched `CURRENT` and removed the older generations. The new
+/// generation is fully committed before `CURRENT` is switched to it by an atomic rename, and
+/// the build fails unless `CURRENT` then names it.
 pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
+    let wait = BuildLock::wait_from_env()?;
     let documents = list_documents(corpus_dir)?;
     let lexicon = Lexicon::load(corpus_dir)?;
     let survey = survey(&documents, &lexicon)?;
     let segmenter = Arc::new(Segmenter::new(lexicon.segmenter_words()));
 
-    std::fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+    let _one_builder = BuildLock::acquire(index_dir, wait)?;
     let now = SystemTime::now();
     let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
     let generation = format!(
@@ -182,15 +187,20 @@ pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
             let info_json = serde_json::to_vec_pretty(&info).expect("build info serializes");
             write_synced(&gen_dir.join(BUILD_INFO_FILE), &info_json)?;
             switch_current(index_dir, &generation)?;
+            check_current(index_dir, &generation)?;
             Ok(info)
         });
     match result {
         Ok(info) => {
             remove_other_generations(index_dir, &generation);
+            check_current(index_dir, &generation)?;
             Ok(info)
         }
         Err(error) => {
-            let _ = std::fs::remove_dir_all(&gen_dir);
+            let current = std::fs::read_to_string(index_dir.join(CURRENT_FILE));
+            if !current.is_ok_and(|named| named.trim() == generation) {
+                let _ = std::fs::remove_dir_all(&gen_dir);
+            }
             Err(error)
         }
     }
@@ -274,16 +284,41 @@ fn switch_current(index_dir: &Path, generation: &str) -> Result<()> {
     std::fs::rename(&staged, &current).map_err(|e| Error::io(&current, e))
 }
 
-/// Removes generations other than `keep` (old builds and leftovers of interrupted ones).
-/// Failures are ignored: a leftover directory costs disk, not correctness.
+/// Fails unless `CURRENT` names `generation` and that generation's directory is there: a
+/// build reports success only for the index it wrote and left live.
+fn check_current(index_dir: &Path, generation: &str) -> Result<()> {
+    let current = index_dir.join(CURRENT_FILE);
+    let named = std::fs::read_to_string(&current).map_err(|e| Error::io(&current, e))?;
+    if named.trim() != generation {
+        return Err(Error::index(
+            &current,
+            format!(
+                "names {}, not the generation {generation} this build wrote",
+                named.trim()
+            ),
+        ));
+    }
+    if !index_dir.join(generation).join(BUILD_INFO_FILE).is_file() {
+        return Err(Error::index(
+            index_dir.join(generation),
+            "the generation CURRENT names is gone",
+        ));
+    }
+    Ok(())
+}
+
+/// Removes generations other than `keep` (old builds and leftovers of interrupted ones), never
+/// the one `CURRENT` names. Only a build holding the lock calls it, so no other process is
+/// writing any of them. Failures are ignored: a leftover directory costs disk, not correctness.
 fn remove_other_generations(index_dir: &Path, keep: &str) {
     let Ok(entries) = std::fs::read_dir(index_dir) else {
         return;
     };
+    let current = std::fs::read_to_string(index_dir.join(CURRENT_FILE)).unwrap_or_default();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(GENERATION_PREFIX) && name != keep {
+        if name.starts_with(GENERATION_PREFIX) && name != keep && name != current.trim() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }

@@ -172,19 +172,23 @@ impl ReindexError {
             | Error::DuplicateTown { path, .. }
             | Error::Judgments { path, .. }
             | Error::Io { path, .. }
-            | Error::Index { path, .. } => Some((path.clone(), None)),
+            | Error::Index { path, .. }
+            | Error::BuildLocked { path, .. } => Some((path.clone(), None)),
             _ => None,
         }
     }
 }
 
 impl From<ReindexError> for ApiError {
-    /// 422 with the file and line for a refused corpus, 409 without a corpus, 500 otherwise: the
+    /// 422 with the file and line for a refused corpus, 409 without a corpus or while another
+    /// process's build of the index held its lock for too long, 500 otherwise: the
     /// caller is an administrator, so the message is the whole error.
     fn from(error: ReindexError) -> ApiError {
         let status = match &error {
             ReindexError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ReindexError::NoCorpus => StatusCode::CONFLICT,
+            ReindexError::NoCorpus | ReindexError::Failed(Error::BuildLocked { .. }) => {
+                StatusCode::CONFLICT
+            }
             ReindexError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let location = error.location();
