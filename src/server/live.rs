@@ -164,6 +164,9 @@ impl ReindexError {
             Error::Corpus(CorpusError::Parse { path, source }) => {
                 Some((path.clone(), Some(source.line)))
             }
+            Error::Corpus(CorpusError::Encoding(error)) => {
+                Some((error.path.clone(), Some(error.line)))
+            }
             Error::Corpus(CorpusError::Io { path, .. }) => Some((path.clone(), None)),
             Error::Lexicon(error) => {
                 Some((error.path.clone(), (error.line > 0).then_some(error.line)))
