@@ -41,6 +41,8 @@ fn tune_allocator() {
 
 /// Environment variable holding the admin token itself (the alternative to a token file).
 const ADMIN_TOKEN_ENV: &str = "DUTY_SEARCH_ADMIN_TOKEN";
+/// Environment variable holding the metrics token itself (the alternative to a token file).
+const METRICS_TOKEN_ENV: &str = "DUTY_SEARCH_METRICS_TOKEN";
 /// How long `serve` waits for the requests in flight once told to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -127,6 +129,10 @@ struct ServeArgs {
     /// DUTY_SEARCH_ADMIN_TOKEN). Default: none, reindexing over HTTP is off.
     #[arg(long, env = "DUTY_SEARCH_ADMIN_TOKEN_FILE", value_name = "FILE")]
     admin_token_file: Option<PathBuf>,
+    /// File holding a token GET /metrics then requires as Authorization: Bearer TOKEN (or put
+    /// the token itself in DUTY_SEARCH_METRICS_TOKEN). Default: none, /metrics is open.
+    #[arg(long, env = "DUTY_SEARCH_METRICS_TOKEN_FILE", value_name = "FILE")]
+    metrics_token_file: Option<PathBuf>,
     /// Append each answered search (time, query, hit counts; nothing about the client) to
     /// this file as a JSON line, for `duty-search stats`. Default: off.
     #[arg(long, env = "DUTY_SEARCH_QUERY_LOG", value_name = "FILE")]
@@ -240,7 +246,18 @@ fn run(cli: Cli) -> Outcome {
             );
         }
         Command::Serve(args) => {
-            let admin_token = admin_token(args.admin_token_file.as_deref())?;
+            let admin_token = token(
+                args.admin_token_file.as_deref(),
+                ADMIN_TOKEN_ENV,
+                "admin-token-file",
+                "admin",
+            )?;
+            let metrics_token = token(
+                args.metrics_token_file.as_deref(),
+                METRICS_TOKEN_ENV,
+                "metrics-token-file",
+                "metrics",
+            )?;
             let query_log = args.query_log.as_deref().map(QueryLog::open).transpose()?;
             check_corpus(&cli.corpus)?;
             let state = AppState {
@@ -254,6 +271,7 @@ fn run(cli: Cli) -> Outcome {
                     header_read_timeout: args.header_read_timeout,
                 },
                 admin_token,
+                metrics_token,
                 query_log,
                 metrics: Arc::default(),
             };
@@ -327,22 +345,20 @@ fn open_engine(corpus: &Path, index: &Path) -> Outcome<Engine> {
     Ok(Engine::open_or_build(corpus, index)?)
 }
 
-/// The admin token of `--admin-token-file` or of DUTY_SEARCH_ADMIN_TOKEN (an empty value is
-/// no token); giving both is refused.
-fn admin_token(file: Option<&Path>) -> Outcome<Option<AdminToken>> {
-    let from_env = std::env::var(ADMIN_TOKEN_ENV)
-        .ok()
-        .filter(|token| !token.is_empty());
+/// The `what` token (`admin`, `metrics`) of `--{flag}` (a file) or of the environment variable
+/// `env` (an empty value is no token); giving both is refused.
+fn token(file: Option<&Path>, env: &str, flag: &str, what: &str) -> Outcome<Option<AdminToken>> {
+    let from_env = std::env::var(env).ok().filter(|token| !token.is_empty());
     match (file, from_env) {
         (Some(_), Some(_)) => Err(Failure::Config(format!(
-            "give the admin token once: {ADMIN_TOKEN_ENV} and --admin-token-file are both set"
+            "give the {what} token once: {env} and --{flag} are both set"
         ))),
         (Some(file), None) => AdminToken::from_file(file)
             .map(Some)
             .map_err(Failure::Config),
         (None, Some(token)) => AdminToken::new(&token)
             .map(Some)
-            .map_err(|e| Failure::Config(format!("{ADMIN_TOKEN_ENV}: {e}"))),
+            .map_err(|e| Failure::Config(format!("{env}: {e}"))),
         (None, None) => Ok(None),
     }
 }
@@ -436,6 +452,7 @@ async fn serve(state: AppState, bind: IpAddr, port: u16) -> Outcome {
         items = state.engine.current().num_items(),
         cors_origins = %origins.join(","),
         admin = if state.admin_token.is_some() { "on" } else { "off" },
+        metrics_token = if state.metrics_token.is_some() { "on" } else { "off" },
         %query_log,
         max_uri_bytes = limits.max_uri_bytes,
         max_body_bytes = limits.max_body_bytes,

@@ -25,7 +25,7 @@ use axum::body::Bytes;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, Uri};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -65,6 +65,8 @@ pub struct AppState {
     pub limits: Limits,
     /// The token `POST /admin/reindex` requires; without one, reindexing over HTTP is off.
     pub admin_token: Option<AdminToken>,
+    /// The token `GET /metrics` requires, if any (default: none, `/metrics` is open).
+    pub metrics_token: Option<AdminToken>,
     /// Where answered searches are logged, if anywhere (default: nowhere).
     pub query_log: Option<QueryLog>,
     /// The counters `GET /metrics` reports.
@@ -73,13 +75,14 @@ pub struct AppState {
 
 impl AppState {
     /// The state for `engine` with the defaults: same origin only, default limits, no admin
-    /// token, no query log, fresh metrics.
+    /// or metrics token, no query log, fresh metrics.
     pub fn new(engine: impl Into<LiveEngine>) -> AppState {
         AppState {
             engine: engine.into(),
             cors: CorsPolicy::default(),
             limits: Limits::default(),
             admin_token: None,
+            metrics_token: None,
             query_log: None,
             metrics: Arc::default(),
         }
@@ -118,9 +121,10 @@ pub fn app(state: AppState) -> Router {
         limits.max_concurrent_requests.min(Semaphore::MAX_PERMITS),
     ));
     let shed = move |error: BoxError| async move { limits::refused(&error, &limits) };
+    let framing = state.cors.frame_ancestors();
     let public = Router::new()
         .route("/", get(pages::search_page))
-        .route("/embed", get(pages::embed_page))
+        .route("/embed", get(move || pages::embed_page(framing)))
         .route("/widget.js", get(pages::widget))
         .route("/assets/{name}", get(pages::asset))
         .route("/api/search", get(search).post(search_posted))
@@ -143,13 +147,15 @@ pub fn app(state: AppState) -> Router {
             .layer(LoadShedLayer::new())
             .layer(GlobalConcurrencyLimitLayer::with_semaphore(permits)),
     );
+    // CORS answers preflights (every OPTIONS) of known routes only: an unknown path is 404
+    // whatever the method.
     public
         .merge(admin)
-        .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(state.cors.layer())
+        .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(from_fn_with_state(limits, limits::limit_uri))
-        .layer(state.cors.layer())
         .layer(from_fn_with_state(limits, limits::json_errors))
         .layer(SetResponseHeaderLayer::overriding(
             X_CONTENT_TYPE_OPTIONS,
@@ -220,11 +226,15 @@ async fn healthz(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
+async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    admin::authorize_metrics(state.metrics_token.as_ref(), &headers)?;
+    Ok((
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         state.metrics.render(&state.engine.current()),
-    )
+    ))
 }
 
 async fn reindex(
@@ -243,8 +253,14 @@ async fn reindex(
     })))
 }
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::method_not_allowed("this method is not allowed here: GET (and POST for /api/search)")
+/// 405, naming the methods the route answers.
+async fn method_not_allowed(uri: Uri) -> ApiError {
+    let allowed = match uri.path() {
+        "/admin/reindex" => "only POST is allowed here",
+        "/api/search" => "only GET and POST are allowed here",
+        _ => "only GET is allowed here",
+    };
+    ApiError::method_not_allowed(format!("this method is not allowed: {allowed}"))
 }
 
 async fn not_found() -> ApiError {
