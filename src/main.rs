@@ -14,7 +14,7 @@ use duty_search::eval::{evaluate, load_judgments};
 use duty_search::index::build;
 use duty_search::search::{Engine, Explanation, LiveIndex, SearchRequest};
 use duty_search::server::{
-    AdminToken, AppState, CorsPolicy, Limits, LiveEngine, QueryLog, ZeroHitReport,
+    AdminToken, AppState, CorsPolicy, Limits, LiveEngine, QueryLog, QueryLogLimits, ZeroHitReport,
 };
 
 /// The allocator of the binary: a search makes many small short-lived allocations on both
@@ -137,6 +137,30 @@ struct ServeArgs {
     /// this file as a JSON line, for `duty-search stats`. Default: off.
     #[arg(long, env = "DUTY_SEARCH_QUERY_LOG", value_name = "FILE")]
     query_log: Option<PathBuf>,
+    /// Largest size of the query log file in bytes; an entry that would take it over moves it
+    /// to FILE.1 (FILE.1 to FILE.2…) first. It is also rotated at the first entry of a new day.
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_QUERY_LOG_MAX_BYTES",
+        default_value_t = QueryLogLimits::DEFAULT_MAX_BYTES,
+        value_parser = positive_bytes
+    )]
+    query_log_max_bytes: u64,
+    /// Rotated query log files kept (FILE.1 … FILE.N); 0 keeps none.
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_QUERY_LOG_KEEP",
+        default_value_t = QueryLogLimits::DEFAULT_KEEP
+    )]
+    query_log_keep: usize,
+    /// Days a rotated query log file is kept after its last entry; 0 keeps them (up to
+    /// --query-log-keep).
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_QUERY_LOG_RETENTION_DAYS",
+        default_value_t = QueryLogLimits::DEFAULT_RETENTION_DAYS
+    )]
+    query_log_retention_days: u64,
     /// Longest request target (path and query string) in bytes; longer gets 414.
     #[arg(
         long,
@@ -188,6 +212,11 @@ fn positive(text: &str) -> Result<usize, String> {
             "expected a whole number of at least 1, got {text:?}"
         )),
     }
+}
+
+/// Parses a number of bytes of at least 1.
+fn positive_bytes(text: &str) -> Result<u64, String> {
+    positive(text).map(|bytes| bytes as u64)
 }
 
 /// Parses a duration (10s, 500ms) longer than zero.
@@ -258,7 +287,16 @@ fn run(cli: Cli) -> Outcome {
                 "metrics-token-file",
                 "metrics",
             )?;
-            let query_log = args.query_log.as_deref().map(QueryLog::open).transpose()?;
+            let query_log_limits = QueryLogLimits {
+                max_bytes: args.query_log_max_bytes,
+                keep: args.query_log_keep,
+                retention_days: Some(args.query_log_retention_days).filter(|days| *days > 0),
+            };
+            let query_log = args
+                .query_log
+                .as_deref()
+                .map(|path| QueryLog::open(path, query_log_limits))
+                .transpose()?;
             check_corpus(&cli.corpus)?;
             let state = AppState {
                 engine: LiveEngine::new(LiveIndex::open(&cli.corpus, &cli.index)?),
@@ -514,7 +552,8 @@ fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
     })
 }
 
-/// Reindexes from the corpus on every SIGHUP, as `POST /admin/reindex` does.
+/// Reopens the query log and reindexes from the corpus on every SIGHUP, as `POST
+/// /admin/reindex` does.
 #[cfg(unix)]
 fn reindex_on_hangup(state: &AppState) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
@@ -522,6 +561,16 @@ fn reindex_on_hangup(state: &AppState) -> std::io::Result<()> {
     let state = state.clone();
     tokio::spawn(async move {
         while hangups.recv().await.is_some() {
+            if let Some(log) = &state.query_log {
+                match log.reopen() {
+                    Ok(()) => {
+                        tracing::info!(path = %log.path().display(), "SIGHUP: query log reopened")
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "SIGHUP: cannot reopen the query log; writing on to the file it had")
+                    }
+                }
+            }
             tracing::info!("SIGHUP: reindexing from the corpus");
             // `reindex` logs and counts its outcome; the previous index serves on a failure.
             let _ = state.reindex().await;

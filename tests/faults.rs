@@ -583,3 +583,50 @@ fn stats_lists_the_queries_that_most_often_matched_nothing() {
 fn text_of(output: &Output) -> String {
     format!("{}\n{}", text(&output.stdout), text(&output.stderr))
 }
+
+#[tokio::test]
+async fn sighup_reopens_the_query_log_moved_away_by_an_external_rotation() {
+    let dir = temp_dir("duty-search-log-reopen-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let log = dir.path().join("queries.jsonl");
+    let port = free_port();
+    let mut serve = command(&corpus, &index);
+    serve.args(["serve", "--port", &port.to_string(), "--query-log"]);
+    serve.arg(&log);
+    let server = Server::start(serve, port, dir.path().join("serve.log")).await;
+    let client = reqwest::Client::new();
+    let search = |query: &'static str| {
+        let request = client
+            .get(format!("{}/api/search", server.base))
+            .query(&[("q", query)]);
+        async move {
+            let answer = request.send().await.expect("an answer");
+            assert!(answer.status().is_success(), "{query}");
+        }
+    };
+
+    search("考驾照").await;
+    let moved = dir.path().join("queries.jsonl.moved");
+    std::fs::rename(&log, &moved).unwrap();
+    send_signal(server.pid(), "HUP");
+    wait_until("the query log reopened", || {
+        server.log().contains("SIGHUP: query log reopened")
+    });
+    search("办护照").await;
+
+    let before = std::fs::read_to_string(&moved).unwrap();
+    let after = std::fs::read_to_string(&log).expect("a new log at the path");
+    assert!(
+        before.contains("考驾照") && !before.contains("办护照"),
+        "{before}"
+    );
+    assert!(
+        after.contains("办护照") && !after.contains("考驾照"),
+        "{after}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

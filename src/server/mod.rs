@@ -46,7 +46,7 @@ pub use limits::Limits;
 pub use listen::serve;
 pub use live::{LiveEngine, ReindexError, INLINE_SEARCH_ITEMS};
 pub use metrics::Metrics;
-pub use query_log::{QueryLog, ZeroHitReport};
+pub use query_log::{QueryLog, QueryLogLimits, ZeroHitReport};
 
 use crate::corpus::Item;
 use crate::index::BuildInfo;
