@@ -76,6 +76,19 @@ pub enum Error {
         /// How long this build waited.
         waited: std::time::Duration,
     },
+    /// A build ran past its time limit and gave up; the previous generation stays live.
+    #[error(
+        "index {}: the build took longer than its limit of {} and gave up; the previous index \
+         stays live",
+        path.display(),
+        humantime::format_duration(*limit)
+    )]
+    BuildTimedOut {
+        /// The index directory.
+        path: PathBuf,
+        /// The time limit.
+        limit: std::time::Duration,
+    },
     /// A setting (an environment variable) is malformed; the message names it.
     #[error("{0}")]
     Setting(String),

@@ -630,3 +630,105 @@ async fn sighup_reopens_the_query_log_moved_away_by_an_external_rotation() {
     let mode = std::fs::metadata(&log).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reindexes_join_one_build_without_taking_the_search_slots() {
+    let dir = temp_dir("duty-search-joined-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let before = current_generation(&index);
+    let port = free_port();
+    let mut serve = command(&corpus, &index);
+    serve.env("DUTY_SEARCH_ADMIN_TOKEN", TOKEN).args([
+        "serve",
+        "--port",
+        &port.to_string(),
+        "--max-concurrent-requests",
+        "2",
+    ]);
+    let server = Server::start(serve, port, dir.path().join("serve.log")).await;
+    let client = reqwest::Client::new();
+    let base = server.base.clone();
+
+    // Another build holds the lock, so the first reindex waits and the others join it.
+    let lock = duty_search::index::BuildLock::acquire(&index, Duration::ZERO).expect("the lock");
+    let requests: Vec<_> = (0..5)
+        .map(|_| {
+            let request = client
+                .post(format!("{base}/admin/reindex"))
+                .bearer_auth(TOKEN)
+                .send();
+            tokio::spawn(async move {
+                let answer = request.await.expect("an answer");
+                (
+                    answer.status(),
+                    answer.json::<serde_json::Value>().await.expect("JSON"),
+                )
+            })
+        })
+        .collect();
+    wait_until("one build waiting and four joined", || {
+        let log = server.log();
+        log.contains("waiting for the build lock")
+            && log.matches("reindex request joins the rebuild").count() == 4
+    });
+    // Five reindexes wait, more than the two request slots: searches are still answered.
+    let search = client
+        .get(format!("{base}/api/search"))
+        .query(&[("q", "燃气")])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(search.status(), reqwest::StatusCode::OK);
+    drop(lock);
+
+    let mut answers = Vec::new();
+    for request in requests {
+        answers.push(request.await.expect("the request task"));
+    }
+    let generation = answers[0].1["generation"].clone();
+    for (status, body) in &answers {
+        assert_eq!(*status, reqwest::StatusCode::OK, "{body}");
+        assert_eq!(body["generation"], generation, "{body}");
+    }
+    let joined = answers
+        .iter()
+        .filter(|(_, body)| body["joined"] == true)
+        .count();
+    assert_eq!(joined, 4);
+    assert_ne!(generation.as_str(), Some(before.as_str()));
+    assert_eq!(generations(&index), [current_generation(&index)]);
+    assert_eq!(
+        metric(
+            &client,
+            &base,
+            "duty_search_reindexes_total{outcome=\"ok\"}"
+        )
+        .await,
+        1.0,
+        "one build for five requests"
+    );
+}
+
+#[test]
+fn a_build_past_its_time_limit_gives_up_and_the_previous_index_stays_live() {
+    let dir = temp_dir("duty-search-time-limit-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let before = current_generation(&index);
+    let output = command(&corpus, &index)
+        .env(duty_search::index::BUILD_TIME_LIMIT_ENV, "1ns")
+        .arg("index")
+        .output()
+        .expect("index runs");
+    let message = text(&output.stderr);
+    assert!(!output.status.success(), "{message}");
+    assert!(
+        message.contains("the build took longer than its limit of 1ns and gave up"),
+        "{message}"
+    );
+    assert_eq!(generations(&index), [before]);
+    assert_search_works(&corpus, &index, "after the build that gave up");
+}

@@ -914,36 +914,73 @@ fn a_request_not_answered_in_time_gets_a_json_503() {
         .expect("released");
 }
 
-/// With room for one request, a reindex in flight takes it: a search meanwhile is shed with
-/// 503, and answered again once the reindex is done.
+/// With room for one request, a search in flight takes it: another search meanwhile is shed
+/// with 503, a reindex is answered (admin requests have slots of their own; before, a reindex
+/// took the searches' slot), and searches are answered again once the slot is free.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_beyond_the_concurrency_cap_are_shed() {
+async fn requests_beyond_the_concurrency_cap_are_shed_but_reindexes_have_slots_of_their_own() {
     let service = Reindexable::without_synonyms();
-    let router = app(AppState {
+    let address = common::http::serve(AppState {
         limits: Limits {
             max_concurrent_requests: 1,
             ..Limits::default()
         },
         ..service.state.clone()
-    });
-    let before = common::corpus::generations(&service.index());
-    let reindex = tokio::spawn({
-        let router = router.clone();
-        async move { post_reindex(&router, Some(&bearer())).await }
-    });
-    // The reindex holds the one permit from before its build starts until it answers.
+    })
+    .await;
+    let base = format!("http://{address}");
+    let client = reqwest::Client::new();
+    // A search whose body is still on its way holds the one slot.
+    let body = "{\"q\": \"燃气\"}".as_bytes();
+    let mut slow = TcpStream::connect(address).await.expect("a connection");
+    let head = format!(
+        "POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    slow.write_all(&body[..4]).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while common::corpus::generations(&service.index()) == before {
-        assert!(Instant::now() < deadline, "no build started");
-        tokio::time::sleep(Duration::from_millis(2)).await;
+    loop {
+        let answer = client
+            .get(format!("{base}/api/search?q=%E7%87%83%E6%B0%94"))
+            .send()
+            .await
+            .expect("an answer");
+        if answer.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            let message = answer.text().await.unwrap();
+            assert!(message.contains("1 requests"), "{message}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the slow search never held the slot"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let shed = get(&router, "/api/search?q=%E7%87%83%E6%B0%94").await;
-    let message = shed.error(StatusCode::SERVICE_UNAVAILABLE);
-    assert!(message.contains("1 requests"), "{message}");
-    let reindexed = reindex.await.expect("the reindex task");
-    assert_eq!(reindexed.status, StatusCode::OK, "{}", reindexed.json());
-    let answer = get(&router, "/api/search?q=%E7%87%83%E6%B0%94").await;
-    assert_eq!(answer.status, StatusCode::OK);
+    // Meanwhile a reindex is answered: the admin route does not take the searches' slots.
+    let reindexed = client
+        .post(format!("{base}/admin/reindex"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(reindexed.status(), reqwest::StatusCode::OK);
+    // The slow search ends, and the slot is free again.
+    slow.write_all(&body[4..]).await.unwrap();
+    let mut answer = vec![0; 16];
+    slow.read_exact(&mut answer).await.unwrap();
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    let answer = client
+        .get(format!("{base}/api/search?q=%E7%87%83%E6%B0%94"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), reqwest::StatusCode::OK);
 }
 
 // ---------------------------------------------------------------------------------------------

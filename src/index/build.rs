@@ -3,14 +3,14 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aho_corasick::AhoCorasick;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use tantivy::Index;
 
-use super::lock::BuildLock;
+use super::lock::{duration_from_env, BuildLock};
 use super::schema::DutySchema;
 use crate::analysis::pinyin::to_pinyin_text;
 use crate::analysis::{normalize, register_tokenizers, Segmenter};
@@ -30,6 +30,12 @@ const LEXICON_DIR: &str = "lexicon";
 const WRITER_MEMORY_BYTES: usize = 100_000_000;
 /// Corpora of at most this many items are indexed by one thread (see `write_generation`).
 const SINGLE_THREAD_ITEMS: usize = 20_000;
+/// Environment variable bounding how long a build may take once it holds the lock
+/// (`humantime`, e.g. `10m`).
+pub const BUILD_TIME_LIMIT_ENV: &str = "DUTY_SEARCH_BUILD_TIME_LIMIT";
+/// How long a build may take by default: some 30 times a build of a district's lists, so only
+/// a stuck or runaway build (a corpus grown by mistake, a disk stalling) reaches it.
+pub const DEFAULT_BUILD_TIME_LIMIT: Duration = Duration::from_secs(600);
 /// Corpora of more documents than this show a progress bar while indexing.
 const PROGRESS_FROM_DOCUMENTS: usize = 20;
 
@@ -155,17 +161,25 @@ fn qualified_id(documents: usize, district: &str, town: &str, id: &str) -> Strin
 /// Every document and the lexicon are validated first: a malformed document or lexicon file is
 /// refused with its file and line, and nothing is written. The build then takes the lock of
 /// `index_dir` ([`BuildLock`]; waiting for another build up to [`BuildLock::wait_from_env`]),
-/// and holds it until it has switched `CURRENT` and removed the older generations. The new
+/// and holds it until it has switched `CURRENT` and removed the older generations; from the
+/// lock on it may take [`BUILD_TIME_LIMIT_ENV`] (default [`DEFAULT_BUILD_TIME_LIMIT`]), after
+/// which it fails and leaves the previous generation live. The new
 /// generation is fully committed before `CURRENT` is switched to it by an atomic rename, and
 /// the build fails unless `CURRENT` then names it.
 pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
     let wait = BuildLock::wait_from_env()?;
+    let time_limit = duration_from_env(BUILD_TIME_LIMIT_ENV, DEFAULT_BUILD_TIME_LIMIT)?;
     let documents = list_documents(corpus_dir)?;
     let lexicon = Lexicon::load(corpus_dir)?;
     let survey = survey(&documents, &lexicon)?;
     let segmenter = Arc::new(Segmenter::new(lexicon.segmenter_words()));
 
     let _one_builder = BuildLock::acquire(index_dir, wait)?;
+    let deadline = Deadline {
+        at: Instant::now() + time_limit,
+        limit: time_limit,
+        index_dir,
+    };
     let now = SystemTime::now();
     let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
     let generation = format!(
@@ -174,22 +188,30 @@ pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
         std::process::id()
     );
     let gen_dir = index_dir.join(&generation);
-    let result = write_generation(&gen_dir, &documents, &lexicon, survey.items, segmenter)
-        .and_then(|()| copy_lexicon(corpus_dir, &gen_dir))
-        .and_then(|()| {
-            let info = BuildInfo {
-                built_at: since_epoch.as_secs(),
-                built_at_text: humantime::format_rfc3339_seconds(now).to_string(),
-                items: survey.items,
-                towns: survey.towns,
-                generation: generation.clone(),
-            };
-            let info_json = serde_json::to_vec_pretty(&info).expect("build info serializes");
-            write_synced(&gen_dir.join(BUILD_INFO_FILE), &info_json)?;
-            switch_current(index_dir, &generation)?;
-            check_current(index_dir, &generation)?;
-            Ok(info)
-        });
+    let result = write_generation(
+        &gen_dir,
+        &documents,
+        &lexicon,
+        survey.items,
+        segmenter,
+        &deadline,
+    )
+    .and_then(|()| copy_lexicon(corpus_dir, &gen_dir))
+    .and_then(|()| deadline.check())
+    .and_then(|()| {
+        let info = BuildInfo {
+            built_at: since_epoch.as_secs(),
+            built_at_text: humantime::format_rfc3339_seconds(now).to_string(),
+            items: survey.items,
+            towns: survey.towns,
+            generation: generation.clone(),
+        };
+        let info_json = serde_json::to_vec_pretty(&info).expect("build info serializes");
+        write_synced(&gen_dir.join(BUILD_INFO_FILE), &info_json)?;
+        switch_current(index_dir, &generation)?;
+        check_current(index_dir, &generation)?;
+        Ok(info)
+    });
     match result {
         Ok(info) => {
             remove_other_generations(index_dir, &generation);
@@ -206,14 +228,36 @@ pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
     }
 }
 
+/// When a build must have finished by, checked between items and before each step that
+/// writes: a build past it fails, leaving the previous generation live.
+struct Deadline<'a> {
+    at: Instant,
+    limit: Duration,
+    index_dir: &'a Path,
+}
+
+impl Deadline<'_> {
+    /// Fails with [`Error::BuildTimedOut`] once the deadline has passed.
+    fn check(&self) -> Result<()> {
+        if Instant::now() < self.at {
+            return Ok(());
+        }
+        Err(Error::BuildTimedOut {
+            path: self.index_dir.to_path_buf(),
+            limit: self.limit,
+        })
+    }
+}
+
 /// Indexes every document into `gen_dir`, one document in memory at a time, with a progress bar
-/// on a terminal for corpora of many towns.
+/// on a terminal for corpora of many towns; gives up once `deadline` has passed.
 fn write_generation(
     gen_dir: &Path,
     documents: &[PathBuf],
     lexicon: &Lexicon,
     items: usize,
     segmenter: Arc<Segmenter>,
+    deadline: &Deadline,
 ) -> Result<()> {
     std::fs::create_dir_all(gen_dir).map_err(|e| Error::io(gen_dir, e))?;
     let schema = DutySchema::new();
@@ -248,9 +292,11 @@ fn write_generation(
                 .add_document(schema.document(&item, action))
                 .map_err(|e| Error::index(gen_dir, e))?;
             progress.inc(1);
+            deadline.check()?;
         }
     }
     progress.finish_and_clear();
+    deadline.check()?;
     writer.commit().map_err(|e| Error::index(gen_dir, e))?;
     // The index is read-only once built: one segment means each query term is looked up and
     // scored once, not once per indexing thread's segment.

@@ -74,14 +74,20 @@ impl BuildLock {
     /// How long a build waits for the lock: [`LOCK_WAIT_ENV`] when set, else
     /// [`DEFAULT_LOCK_WAIT`].
     pub fn wait_from_env() -> Result<Duration> {
-        match std::env::var(LOCK_WAIT_ENV) {
-            Ok(value) => humantime::parse_duration(value.trim()).map_err(|e| {
-                Error::Setting(format!(
-                    "{LOCK_WAIT_ENV}={value:?} is not a duration (e.g. 30s, 2m): {e}"
-                ))
-            }),
-            Err(_) => Ok(DEFAULT_LOCK_WAIT),
-        }
+        duration_from_env(LOCK_WAIT_ENV, DEFAULT_LOCK_WAIT)
+    }
+}
+
+/// The duration the environment variable `name` sets (`humantime`: 30s, 2m), else `default`;
+/// a malformed value is refused, naming the variable.
+pub(super) fn duration_from_env(name: &str, default: Duration) -> Result<Duration> {
+    match std::env::var(name) {
+        Ok(value) => humantime::parse_duration(value.trim()).map_err(|e| {
+            Error::Setting(format!(
+                "{name}={value:?} is not a duration (e.g. 30s, 2m): {e}"
+            ))
+        }),
+        Err(_) => Ok(default),
     }
 }
 

@@ -44,12 +44,11 @@ pub use cors::{CorsOrigin, CorsPolicy};
 pub use error::ApiError;
 pub use limits::Limits;
 pub use listen::serve;
-pub use live::{LiveEngine, ReindexError, INLINE_SEARCH_ITEMS};
+pub use live::{LiveEngine, Reindex, ReindexError, ReindexResult, INLINE_SEARCH_ITEMS};
 pub use metrics::Metrics;
 pub use query_log::{QueryLog, QueryLogLimits, ZeroHitReport};
 
 use crate::corpus::Item;
-use crate::index::BuildInfo;
 use crate::search::SearchRequest;
 use observe::SearchOutcome;
 
@@ -89,14 +88,28 @@ impl AppState {
     }
 
     /// Rebuilds the index from the corpus and swaps it in (what `POST /admin/reindex` and
-    /// SIGHUP do), logging and counting the outcome. On failure the previous index keeps
-    /// serving.
-    pub async fn reindex(&self) -> Result<BuildInfo, ReindexError> {
+    /// SIGHUP do), logging and counting the outcome of each rebuild once; a request made while
+    /// a rebuild runs joins it (see [`LiveEngine::reindex`]). On failure the previous index
+    /// keeps serving.
+    pub async fn reindex(&self) -> Reindex {
         let started = Instant::now();
-        let result = self.engine.reindex().await;
+        let reindex = self.engine.reindex().await;
         let took_ms = started.elapsed().as_secs_f64() * 1000.0;
-        match &result {
-            Ok(info) => {
+        let started_at = humantime::format_rfc3339_seconds(reindex.started_at).to_string();
+        match (&reindex.result, reindex.joined) {
+            (Ok(info), true) => tracing::info!(
+                generation = %info.generation,
+                %started_at,
+                took_ms,
+                "reindex joined the rebuild already running; it succeeded"
+            ),
+            (Err(error), true) => tracing::info!(
+                %error,
+                %started_at,
+                took_ms,
+                "reindex joined the rebuild already running; it failed"
+            ),
+            (Ok(info), false) => {
                 self.metrics.record_reindex("ok");
                 tracing::info!(
                     items = info.items,
@@ -105,14 +118,18 @@ impl AppState {
                     "reindexed; the new index is live"
                 );
             }
-            Err(error) => {
+            (Err(error), false) => {
                 self.metrics.record_reindex(error.outcome());
                 tracing::error!(%error, took_ms, "reindex failed; the previous index keeps serving");
             }
         }
-        result
+        reindex
     }
 }
+
+/// Admin requests answered at once, apart from the searches' slots; one more gets 503. They
+/// join one rebuild, so a few are plenty.
+pub const ADMIN_CONCURRENT_REQUESTS: usize = 8;
 
 /// The router with every route of the service, under the state's limits.
 pub fn app(state: AppState) -> Router {
@@ -140,12 +157,14 @@ pub fn app(state: AppState) -> Router {
                 )))
                 .layer(TimeoutLayer::new(limits.request_timeout)),
         );
-    // A reindex may take longer than a request may: it is capped but not timed out.
+    // A reindex may take longer than a request may: it is capped but not timed out (the build
+    // has its own time limit), and has slots of its own, so reindex requests never take the
+    // slots searches need.
     let admin = Router::new().route("/admin/reindex", post(reindex)).layer(
         ServiceBuilder::new()
             .layer(HandleErrorLayer::new(shed))
             .layer(LoadShedLayer::new())
-            .layer(GlobalConcurrencyLimitLayer::with_semaphore(permits)),
+            .layer(GlobalConcurrencyLimitLayer::new(ADMIN_CONCURRENT_REQUESTS)),
     );
     // CORS answers preflights (every OPTIONS) of known routes only: an unknown path is 404
     // whatever the method.
@@ -242,7 +261,8 @@ async fn reindex(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     admin::authorize(state.admin_token.as_ref(), &headers)?;
-    let info = state.reindex().await?;
+    let reindex = state.reindex().await;
+    let info = reindex.result.map_err(|error| ApiError::from(&*error))?;
     Ok(Json(json!({
         "status": "reindexed",
         "items": info.items,
@@ -250,6 +270,8 @@ async fn reindex(
         "built_at": info.built_at_text,
         "built_at_unix": info.built_at,
         "generation": info.generation,
+        "joined": reindex.joined,
+        "started_at": humantime::format_rfc3339_seconds(reindex.started_at).to_string(),
     })))
 }
 
