@@ -168,7 +168,7 @@ fn a_damaged_index_is_detected_rebuilt_and_logged_at_start_up() {
     let generation = current_generation(&good);
 
     type Damage = fn(&Path, &str);
-    let damages: [(&str, Damage, &str); 4] = [
+    let damages: [(&str, Damage, &str); 5] = [
         (
             "CURRENT names a missing generation",
             |index, _| std::fs::write(index.join("CURRENT"), "gen-0-0").unwrap(),
@@ -206,6 +206,21 @@ fn a_damaged_index_is_detected_rebuilt_and_logged_at_start_up() {
             },
             "index unusable; rebuilding it from the corpus",
         ),
+        (
+            "a store body overwritten",
+            |index, generation| {
+                // Bytes inside the stored documents, which opening alone never reads: only the
+                // checksum finds them.
+                let store = segment_file(&index.join(generation), "store");
+                let mut bytes = std::fs::read(&store).unwrap();
+                let middle = bytes.len() / 2;
+                for byte in &mut bytes[middle..middle + 64] {
+                    *byte = !*byte;
+                }
+                std::fs::write(&store, bytes).unwrap();
+            },
+            "failed its checksum",
+        ),
     ];
     for (what, damage, logged) in damages {
         let index = dir.path().join(what.replace(' ', "-"));
@@ -225,6 +240,15 @@ fn a_damaged_index_is_detected_rebuilt_and_logged_at_start_up() {
     // A sound index is opened as it is.
     let log = assert_search_works(&corpus, &good, "a sound index");
     assert!(!log.contains("building"), "{log}");
+}
+
+/// The segment file of `generation_dir` with `extension` (`store`, `idx`…).
+fn segment_file(generation_dir: &Path, extension: &str) -> std::path::PathBuf {
+    std::fs::read_dir(generation_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|ext| ext == extension))
+        .unwrap_or_else(|| panic!("no .{extension} file"))
 }
 
 /// Starts `index` on `corpus` and `index`, its output piped.
@@ -731,4 +755,91 @@ fn a_build_past_its_time_limit_gives_up_and_the_previous_index_stays_live() {
     );
     assert_eq!(generations(&index), [before]);
     assert_search_works(&corpus, &index, "after the build that gave up");
+}
+
+/// Starts `serve` on a lean copy of the corpus with an index built, with `env` set; returns the
+/// directory, the index and the server.
+async fn serve_built(env: &[(&str, &str)]) -> (tempfile::TempDir, std::path::PathBuf, Server) {
+    let dir = temp_dir("duty-search-damage-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let port = free_port();
+    let mut serve = command(&corpus, &index);
+    serve
+        .envs(env.iter().copied())
+        .args(["serve", "--port", &port.to_string()]);
+    let server = Server::start(serve, port, dir.path().join("serve.log")).await;
+    (dir, index, server)
+}
+
+#[tokio::test]
+async fn segment_files_truncated_under_a_running_server_do_not_crash_it() {
+    let (_dir, index, server) = serve_built(&[]).await;
+    // What a `cp` restore over the live directory does: every segment file cut to nothing.
+    // Before, the memory-mapped index took the server down with SIGBUS.
+    let generation = index.join(current_generation(&index));
+    for extension in ["store", "idx", "term", "pos", "fast", "fieldnorm"] {
+        std::fs::File::create(segment_file(&generation, extension)).unwrap();
+    }
+    let client = reqwest::Client::new();
+    for path in [
+        "/api/items/coop-1-1",
+        "/api/search?q=%E7%87%83%E6%B0%94",
+        "/healthz",
+    ] {
+        let answer = client
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: no answer ({e}):\n{}", server.log()));
+        assert_eq!(answer.status(), reqwest::StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_panic_in_a_route_is_a_json_500_counted_and_healthz_says_degraded() {
+    // A memory-mapped index (the in-memory limit at 0) whose stored documents are overwritten
+    // in place under the server: reading an item panics inside tantivy.
+    let (_dir, index, server) =
+        serve_built(&[(duty_search::index::IN_MEMORY_MAX_BYTES_ENV, "0")]).await;
+    let store = segment_file(&index.join(current_generation(&index)), "store");
+    let length = std::fs::metadata(&store).unwrap().len() as usize;
+    let garbage: Vec<u8> = (0..length).map(|at| (at * 37 + 11) as u8).collect();
+    {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&store)
+            .unwrap();
+        file.write_all(&garbage).unwrap();
+    }
+    let client = reqwest::Client::new();
+    let base = server.base.clone();
+    let answer = client
+        .get(format!("{base}/api/items/coop-1-1"))
+        .send()
+        .await
+        .expect("an answer, not a dropped connection");
+    assert_eq!(answer.status(), reqwest::StatusCode::INTERNAL_SERVER_ERROR);
+    let body: serde_json::Value = answer.json().await.expect("a JSON body");
+    assert_eq!(body["error"], "internal error; see the server log");
+    assert!(
+        server.log().contains("the request's handler panicked"),
+        "{}",
+        server.log()
+    );
+    assert_eq!(
+        metric(&client, &base, "duty_search_panics_total").await,
+        1.0
+    );
+
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = health.json().await.unwrap();
+    assert_eq!(body["status"], "degraded", "{body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
 }

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use aho_corasick::AhoCorasick;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
-use tantivy::Index;
+use tantivy::directory::RamDirectory;
+use tantivy::{Directory, Index};
 
 use super::lock::{duration_from_env, BuildLock};
 use super::schema::DutySchema;
@@ -36,6 +37,14 @@ pub const BUILD_TIME_LIMIT_ENV: &str = "DUTY_SEARCH_BUILD_TIME_LIMIT";
 /// How long a build may take by default: some 30 times a build of a district's lists, so only
 /// a stuck or runaway build (a corpus grown by mistake, a disk stalling) reaches it.
 pub const DEFAULT_BUILD_TIME_LIMIT: Duration = Duration::from_secs(600);
+/// How tantivy's lock files are named (`.tantivy-meta.lock`, `.tantivy-writer.lock`).
+const TANTIVY_LOCK_PREFIX: &str = ".tantivy-";
+/// Environment variable: indexes whose files take at most this many bytes are read into memory
+/// when opened, larger ones memory-mapped.
+pub const IN_MEMORY_MAX_BYTES_ENV: &str = "DUTY_SEARCH_INDEX_IN_MEMORY_MAX_BYTES";
+/// By default indexes up to 256 MiB are read into memory: a town's lists take some 250 KB, so
+/// this covers a district of hundreds of towns.
+pub const DEFAULT_IN_MEMORY_MAX_BYTES: u64 = 256 * 1024 * 1024;
 /// Corpora of more documents than this show a progress bar while indexing.
 const PROGRESS_FROM_DOCUMENTS: usize = 20;
 
@@ -388,7 +397,9 @@ fn copy_lexicon(corpus_dir: &Path, gen_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Opens the live generation of `index_dir` with the lexicon it was built with.
+/// Opens the live generation of `index_dir` with the lexicon it was built with, read into
+/// memory when small enough (see [`IN_MEMORY_MAX_BYTES_ENV`]), after checking every file of
+/// its segments against its checksum: a damaged file is an [`Error::Index`] naming it.
 pub fn open_current(index_dir: &Path) -> Result<IndexHandle> {
     let current = index_dir.join(CURRENT_FILE);
     let generation = std::fs::read_to_string(&current)
@@ -407,7 +418,19 @@ pub fn open_current(index_dir: &Path) -> Result<IndexHandle> {
     }
     let lexicon = Lexicon::load(&gen_dir)?;
     let segmenter = Arc::new(Segmenter::new(lexicon.segmenter_words()));
-    let index = Index::open_in_dir(&gen_dir).map_err(|e| Error::index(&gen_dir, e))?;
+    let in_memory_max = bytes_from_env(IN_MEMORY_MAX_BYTES_ENV, DEFAULT_IN_MEMORY_MAX_BYTES)?;
+    let index = open_generation(&gen_dir, in_memory_max)?;
+    let damaged = index
+        .validate_checksum()
+        .map_err(|e| Error::index(&gen_dir, e))?;
+    if !damaged.is_empty() {
+        let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+        names.sort();
+        return Err(Error::index(
+            &gen_dir,
+            format!("damaged: {} failed its checksum", names.join(", ")),
+        ));
+    }
     register_tokenizers(index.tokenizers(), Arc::clone(&segmenter));
     Ok(IndexHandle {
         dir: gen_dir,
@@ -416,6 +439,51 @@ pub fn open_current(index_dir: &Path) -> Result<IndexHandle> {
         segmenter,
         info,
     })
+}
+
+/// Opens the tantivy index of `gen_dir`: read whole into memory when its files take at most
+/// `in_memory_max` bytes, so that a file changed or truncated under the running process (a
+/// `cp` restore over the live directory) cannot crash it with SIGBUS; memory-mapped otherwise.
+fn open_generation(gen_dir: &Path, in_memory_max: u64) -> Result<Index> {
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    for entry in std::fs::read_dir(gen_dir).map_err(|e| Error::io(gen_dir, e))? {
+        let entry = entry.map_err(|e| Error::io(gen_dir, e))?;
+        let metadata = entry.metadata().map_err(|e| Error::io(entry.path(), e))?;
+        let name = entry.file_name();
+        // tantivy's lock files stay behind: in memory, an existing lock file reads as held.
+        let lock = name.to_string_lossy().starts_with(TANTIVY_LOCK_PREFIX);
+        if metadata.is_file() && name != BUILD_INFO_FILE && !lock {
+            total += metadata.len();
+            files.push(entry.path());
+        }
+    }
+    if total > in_memory_max {
+        return Index::open_in_dir(gen_dir).map_err(|e| Error::index(gen_dir, e));
+    }
+    let directory = RamDirectory::create();
+    for path in files {
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let name = path
+            .strip_prefix(gen_dir)
+            .expect("a file of the generation");
+        directory
+            .atomic_write(name, &bytes)
+            .map_err(|e| Error::io(&path, e))?;
+    }
+    Index::open(directory).map_err(|e| Error::index(gen_dir, e))
+}
+
+/// The number of bytes the environment variable `name` sets, else `default`; a malformed value
+/// is refused, naming the variable.
+fn bytes_from_env(name: &str, default: u64) -> Result<u64> {
+    match std::env::var(name) {
+        Ok(value) => value
+            .trim()
+            .parse()
+            .map_err(|e| Error::Setting(format!("{name}={value:?} is not a number of bytes: {e}"))),
+        Err(_) => Ok(default),
+    }
 }
 
 /// Whether the index must be (re)built: it has no readable live generation, or a corpus or

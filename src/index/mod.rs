@@ -11,7 +11,8 @@ mod schema;
 
 pub use build::{
     build, corpus_sources, is_stale, open_current, town_key, BuildInfo, IndexHandle,
-    BUILD_TIME_LIMIT_ENV, DEFAULT_BUILD_TIME_LIMIT, LISTS_DIR,
+    BUILD_TIME_LIMIT_ENV, DEFAULT_BUILD_TIME_LIMIT, DEFAULT_IN_MEMORY_MAX_BYTES,
+    IN_MEMORY_MAX_BYTES_ENV, LISTS_DIR,
 };
 pub use lock::{BuildLock, DEFAULT_LOCK_WAIT, LOCK_FILE, LOCK_WAIT_ENV};
 pub use schema::DutySchema;

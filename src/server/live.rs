@@ -14,7 +14,7 @@ use super::error::ApiError;
 use crate::corpus::CorpusError;
 use crate::error::Error;
 use crate::index::BuildInfo;
-use crate::search::{Engine, LiveIndex, SearchRequest, SearchResponse};
+use crate::search::{Engine, LiveIndex, SearchRequest, SearchResponse, MAX_QUERY_CHARS};
 
 /// The largest index searched on the async worker itself rather than on a blocking thread: a
 /// few towns' lists, searched in well under a millisecond.
@@ -88,6 +88,27 @@ impl LiveEngine {
         })
         .await
         .map_err(|panic| Error::index("search", format!("the search panicked: {panic}")))?
+    }
+
+    /// Whether the engine answering now can answer: it reads items back
+    /// ([`Engine::self_check`]) and searches, as a request would, for the title of one of them,
+    /// which must find items (reading their stored text too); a panic is an error.
+    pub async fn check(&self) -> Result<(), Error> {
+        let engine = self.current();
+        let item = std::panic::catch_unwind(AssertUnwindSafe(|| engine.self_check()))
+            .map_err(|_| Error::index("health check", "reading items back panicked"))??;
+        let Some(item) = item else {
+            return Ok(());
+        };
+        let title: String = item.title.chars().take(MAX_QUERY_CHARS).collect();
+        let response = self.search(SearchRequest::new(&title)?).await?;
+        if response.hits.is_empty() {
+            return Err(Error::index(
+                &engine.info().generation,
+                format!("a search for the title of item {} found nothing", item.id),
+            ));
+        }
+        Ok(())
     }
 
     /// Rebuilds the index from the corpus and swaps the new engine in (see

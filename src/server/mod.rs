@@ -18,6 +18,7 @@ mod pages;
 mod params;
 mod query_log;
 
+use std::any::Any;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,7 +26,7 @@ use axum::body::Bytes;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
-use axum::http::{HeaderMap, HeaderValue, Uri};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -36,6 +37,7 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::load_shed::LoadShedLayer;
 use tower::timeout::TimeoutLayer;
 use tower::{BoxError, ServiceBuilder};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -173,6 +175,9 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(state.cors.layer())
         .fallback(not_found)
+        .layer(CatchPanicLayer::custom(answer_panic(Arc::clone(
+            &state.metrics,
+        ))))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(from_fn_with_state(limits, limits::limit_uri))
         .layer(from_fn_with_state(limits, limits::json_errors))
@@ -233,16 +238,43 @@ async fn item(
     Ok(Json(value))
 }
 
-async fn healthz(State(state): State<AppState>) -> Json<Value> {
+/// What a request whose handler panicked is answered: a JSON 500, the panic logged (by
+/// [`ApiError::internal`]) and counted, instead of a dropped connection.
+fn answer_panic(
+    metrics: Arc<Metrics>,
+) -> impl Fn(Box<dyn Any + Send + 'static>) -> Response + Clone {
+    move |panic| {
+        metrics.record_panic();
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("no message");
+        ApiError::internal(format!("the request's handler panicked: {message}")).into_response()
+    }
+}
+
+/// `GET /healthz`: runs a real search and reads items back ([`LiveEngine::check`]); `ok`, or
+/// 503 `degraded` with the error when the index serving cannot answer.
+async fn healthz(State(state): State<AppState>) -> Response {
     let engine = state.engine.current();
     let info = engine.info();
-    Json(json!({
+    let mut body = json!({
         "status": "ok",
         "items": engine.num_items(),
         "towns": info.towns,
         "built_at": info.built_at_text,
         "built_at_unix": info.built_at,
-    }))
+    });
+    match state.engine.check().await {
+        Ok(()) => Json(body).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check failed: the index serving is degraded");
+            body["status"] = json!("degraded");
+            body["error"] = json!(error.to_string());
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
 }
 
 async fn metrics(
