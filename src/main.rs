@@ -14,7 +14,8 @@ use duty_search::eval::{evaluate, load_judgments};
 use duty_search::index::build;
 use duty_search::search::{Engine, Explanation, LiveIndex, SearchRequest};
 use duty_search::server::{
-    AdminToken, AppState, CorsPolicy, Limits, LiveEngine, QueryLog, QueryLogLimits, ZeroHitReport,
+    raise_open_file_limit, AdminToken, AppState, CorsPolicy, Limits, LiveEngine, QueryLog,
+    QueryLogLimits, ZeroHitReport,
 };
 
 /// The allocator of the binary: a search makes many small short-lived allocations on both
@@ -202,6 +203,15 @@ struct ServeArgs {
         value_parser = positive_duration
     )]
     header_read_timeout: Duration,
+    /// Most client connections open at once; one more is closed at once (logged, and counted
+    /// in duty_search_connections_refused_total).
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_MAX_CONNECTIONS",
+        default_value_t = Limits::DEFAULT_MAX_CONNECTIONS,
+        value_parser = positive
+    )]
+    max_connections: usize,
 }
 
 /// Parses a whole number of at least 1.
@@ -307,6 +317,7 @@ fn run(cli: Cli) -> Outcome {
                     request_timeout: args.request_timeout,
                     max_concurrent_requests: args.max_concurrent_requests,
                     header_read_timeout: args.header_read_timeout,
+                    max_connections: args.max_connections,
                 },
                 admin_token,
                 metrics_token,
@@ -485,6 +496,13 @@ async fn serve(state: AppState, bind: IpAddr, port: u16) -> Outcome {
         .as_ref()
         .map_or_else(|| "off".to_string(), |log| log.path().display().to_string());
     let limits = state.limits;
+    let open_files = match raise_open_file_limit() {
+        Ok(limit) => limit.to_string(),
+        Err(error) => {
+            tracing::warn!(%error, "cannot raise the open-file limit");
+            "unknown".to_string()
+        }
+    };
     tracing::info!(
         %address,
         items = state.engine.current().num_items(),
@@ -497,6 +515,8 @@ async fn serve(state: AppState, bind: IpAddr, port: u16) -> Outcome {
         request_timeout = %humantime::format_duration(limits.request_timeout),
         max_concurrent_requests = limits.max_concurrent_requests,
         header_read_timeout = %humantime::format_duration(limits.header_read_timeout),
+        max_connections = limits.max_connections,
+        %open_files,
         "serving; search page at http://{address}/"
     );
     let (stopping, stopped) = tokio::sync::watch::channel(false);

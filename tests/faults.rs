@@ -843,3 +843,91 @@ async fn a_panic_in_a_route_is_a_json_500_counted_and_healthz_says_degraded() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn connections_beyond_the_cap_are_closed_logged_and_counted() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (_dir, _index, server) = serve_built(&[("DUTY_SEARCH_MAX_CONNECTIONS", "3")]).await;
+    let address = server.base.trim_start_matches("http://").to_string();
+    let request = b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n";
+    // Three clients keep their connections open after an answer.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut head = [0; 12];
+        stream.read_exact(&mut head).await.unwrap();
+        assert_eq!(&head, b"HTTP/1.1 200");
+        held.push(stream);
+    }
+    // A fourth is closed without an answer.
+    let mut fourth = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let _ = fourth.write_all(request).await;
+    let mut answer = Vec::new();
+    let read = fourth.read_to_end(&mut answer).await;
+    assert!(
+        read.is_err() || answer.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&answer)
+    );
+    wait_until("the refusal logged", || {
+        server
+            .log()
+            .contains("connection closed: the connection cap is reached")
+    });
+    // Once a client leaves, others are served again, and the refusal was counted.
+    drop(held.pop());
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    let metrics = loop {
+        if let Ok(answer) = client.get(format!("{}/metrics", server.base)).send().await {
+            break answer.text().await.unwrap();
+        }
+        assert!(Instant::now() < deadline, "never served again");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let refused: f64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("duty_search_connections_refused_total "))
+        .expect("the metric")
+        .parse()
+        .unwrap();
+    assert!(refused >= 1.0, "{metrics}");
+}
+
+#[tokio::test]
+async fn serve_raises_the_open_file_soft_limit_to_the_hard_limit() {
+    let dir = temp_dir("duty-search-nofile-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let port = free_port();
+    // Started with the soft limit lowered to 256, as a shell or a unit file may leave it.
+    let mut serve = Command::new("sh");
+    serve
+        .arg("-c")
+        .arg("ulimit -Sn 256 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_duty-search"))
+        .arg("--corpus")
+        .arg(&corpus)
+        .arg("--index")
+        .arg(&index)
+        .args(["serve", "--port", &port.to_string()]);
+    let server = Server::start(serve, port, dir.path().join("serve.log")).await;
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.pid())).unwrap();
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .expect("the open-file limit");
+    let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(numbers[0], numbers[1], "soft and hard: {line}");
+    assert_ne!(numbers[0], "256", "{line}");
+    assert!(
+        server.log().contains(&format!("open_files={}", numbers[1])),
+        "{}",
+        server.log()
+    );
+}

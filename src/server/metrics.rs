@@ -28,6 +28,7 @@ pub struct Metrics {
     zero_hit: AtomicU64,
     reindexes: [AtomicU64; 3],
     panics: AtomicU64,
+    connections_refused: AtomicU64,
 }
 
 /// Requests of one route and status: their count and latency histogram.
@@ -57,6 +58,11 @@ impl Metrics {
     /// Counts a search that matched no item.
     pub fn record_zero_hit(&self) {
         self.zero_hit.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a connection closed at once because the connection cap was reached.
+    pub fn record_connection_refused(&self) {
+        self.connections_refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a request whose handler panicked (answered 500).
@@ -114,6 +120,17 @@ impl Metrics {
             );
         }
         drop(requests);
+        header(
+            &mut out,
+            "duty_search_connections_refused_total",
+            "counter",
+            "Connections closed as soon as accepted, because the connection cap was reached.",
+        );
+        let _ = writeln!(
+            out,
+            "duty_search_connections_refused_total {}",
+            self.connections_refused.load(Ordering::Relaxed)
+        );
         header(
             &mut out,
             "duty_search_panics_total",

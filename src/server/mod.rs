@@ -45,7 +45,7 @@ pub use admin::AdminToken;
 pub use cors::{CorsOrigin, CorsPolicy};
 pub use error::ApiError;
 pub use limits::Limits;
-pub use listen::serve;
+pub use listen::{raise_open_file_limit, serve};
 pub use live::{LiveEngine, Reindex, ReindexError, ReindexResult, INLINE_SEARCH_ITEMS};
 pub use metrics::Metrics;
 pub use query_log::{QueryLog, QueryLogLimits, ZeroHitReport};
