@@ -399,8 +399,12 @@ fn copy_lexicon(corpus_dir: &Path, gen_dir: &Path) -> Result<()> {
 
 /// Opens the live generation of `index_dir` with the lexicon it was built with, read into
 /// memory when small enough (see [`IN_MEMORY_MAX_BYTES_ENV`]), after checking every file of
-/// its segments against its checksum: a damaged file is an [`Error::Index`] naming it.
+/// its segments against its checksum: a damaged file is an [`Error::Index`] naming it. It holds
+/// the lock of `index_dir` shared meanwhile ([`BuildLock::shared`]), so no build removes the
+/// generation while it is read.
 pub fn open_current(index_dir: &Path) -> Result<IndexHandle> {
+    // No build removes a generation while this process reads one.
+    let _reading = BuildLock::shared(index_dir, BuildLock::wait_from_env()?)?;
     let current = index_dir.join(CURRENT_FILE);
     let generation = std::fs::read_to_string(&current)
         .map_err(|e| Error::index(&current, format!("no live generation ({e})")))?;

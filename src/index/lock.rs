@@ -26,7 +26,8 @@ pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(120);
 /// How often a waiting build tries the lock again.
 const RETRY_EVERY: Duration = Duration::from_millis(50);
 
-/// The build lock of one index directory, held until dropped.
+/// The build lock of one index directory, exclusive (a build) or shared (opening the live
+/// generation), held until dropped.
 #[derive(Debug)]
 pub struct BuildLock {
     /// Closing the file releases the lock.
@@ -49,7 +50,7 @@ impl BuildLock {
             .map_err(|e| Error::io(&path, e))?;
         let deadline = Instant::now() + wait;
         let mut logged = false;
-        while !file.try_lock_exclusive().map_err(|e| Error::io(&path, e))? {
+        while !FileExt::try_lock_exclusive(&file).map_err(|e| Error::io(&path, e))? {
             if Instant::now() >= deadline {
                 return Err(Error::BuildLocked {
                     holder: holder(&mut file),
@@ -69,6 +70,38 @@ impl BuildLock {
         }
         record_holder(&mut file, &path)?;
         Ok(BuildLock { _file: file })
+    }
+
+    /// Takes the lock of `index_dir` shared, as a process opening its live generation does,
+    /// waiting up to `wait` for a build to finish: a build removes old generations only while
+    /// no process is opening one, so a generation is never deleted under a process that read
+    /// its name from `CURRENT` and is still reading its files. `None` when `index_dir` does
+    /// not exist (there is nothing to open).
+    pub fn shared(index_dir: &Path, wait: Duration) -> Result<Option<BuildLock>> {
+        if !index_dir.is_dir() {
+            return Ok(None);
+        }
+        let path = index_dir.join(LOCK_FILE);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        let deadline = Instant::now() + wait;
+        while !FileExt::try_lock_shared(&file).map_err(|e| Error::io(&path, e))? {
+            if Instant::now() >= deadline {
+                let mut file = file;
+                return Err(Error::BuildLocked {
+                    holder: holder(&mut file),
+                    path,
+                    waited: wait,
+                });
+            }
+            std::thread::sleep(RETRY_EVERY);
+        }
+        Ok(Some(BuildLock { _file: file }))
     }
 
     /// How long a build waits for the lock: [`LOCK_WAIT_ENV`] when set, else

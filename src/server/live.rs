@@ -228,10 +228,9 @@ impl ReindexError {
     /// directory under `corpus_dir`), `Failed` otherwise.
     fn refused_or_failed(error: Error, corpus_dir: &Path) -> ReindexError {
         let about_corpus = match &error {
-            Error::Corpus(_)
-            | Error::Lexicon(_)
-            | Error::EmptyCorpus(_)
-            | Error::DuplicateTown { .. } => true,
+            Error::Corpus(_) | Error::EmptyCorpus(_) | Error::DuplicateTown { .. } => true,
+            // A generation's copy of the lexicon is the index's, not the corpus's.
+            Error::Lexicon(error) => error.path.starts_with(corpus_dir),
             Error::Io { path, .. } => path.starts_with(corpus_dir),
             _ => false,
         };
