@@ -76,19 +76,30 @@ impl BuildLock {
     /// waiting up to `wait` for a build to finish: a build removes old generations only while
     /// no process is opening one, so a generation is never deleted under a process that read
     /// its name from `CURRENT` and is still reading its files. `None` when `index_dir` does
-    /// not exist (there is nothing to open).
+    /// not exist (there is nothing to open), or is read-only and has no lock file (no build
+    /// can run there).
     pub fn shared(index_dir: &Path, wait: Duration) -> Result<Option<BuildLock>> {
         if !index_dir.is_dir() {
             return Ok(None);
         }
         let path = index_dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
+        let opened = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+            .open(&path);
+        // An index directory this process may not write (a read-only mount) is opened under
+        // the lock file when there is one: a lock needs only a readable file.
+        let file = match opened {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => match File::open(&path) {
+                Ok(file) => file,
+                Err(missing) if missing.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(_) => return Err(Error::io(&path, error)),
+            },
+        };
         let deadline = Instant::now() + wait;
         while !FileExt::try_lock_shared(&file).map_err(|e| Error::io(&path, e))? {
             if Instant::now() >= deadline {
