@@ -60,6 +60,38 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// Another build of the same index directory held its lock for longer than a build may
+    /// wait; nothing was written.
+    #[error(
+        "index {}: another build of this index is running ({holder}) and did not finish \
+         within {}; try again once it has finished",
+        path.display(),
+        humantime::format_duration(*waited)
+    )]
+    BuildLocked {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it (`pid N`).
+        holder: String,
+        /// How long this build waited.
+        waited: std::time::Duration,
+    },
+    /// A build ran past its time limit and gave up; the previous generation stays live.
+    #[error(
+        "index {}: the build took longer than its limit of {} and gave up; the previous index \
+         stays live",
+        path.display(),
+        humantime::format_duration(*limit)
+    )]
+    BuildTimedOut {
+        /// The index directory.
+        path: PathBuf,
+        /// The time limit.
+        limit: std::time::Duration,
+    },
+    /// A setting (an environment variable) is malformed; the message names it.
+    #[error("{0}")]
+    Setting(String),
     /// A search request is invalid; the message is shown to the user.
     #[error("{0}")]
     BadRequest(String),

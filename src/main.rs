@@ -14,7 +14,8 @@ use duty_search::eval::{evaluate, load_judgments};
 use duty_search::index::build;
 use duty_search::search::{Engine, Explanation, LiveIndex, SearchRequest};
 use duty_search::server::{
-    AdminToken, AppState, CorsPolicy, Limits, LiveEngine, QueryLog, ZeroHitReport,
+    raise_open_file_limit, AdminToken, AppState, CorsPolicy, Limits, LiveEngine, QueryLog,
+    QueryLogLimits, ZeroHitReport,
 };
 
 /// The allocator of the binary: a search makes many small short-lived allocations on both
@@ -41,6 +42,8 @@ fn tune_allocator() {
 
 /// Environment variable holding the admin token itself (the alternative to a token file).
 const ADMIN_TOKEN_ENV: &str = "DUTY_SEARCH_ADMIN_TOKEN";
+/// Environment variable holding the metrics token itself (the alternative to a token file).
+const METRICS_TOKEN_ENV: &str = "DUTY_SEARCH_METRICS_TOKEN";
 /// How long `serve` waits for the requests in flight once told to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -127,10 +130,38 @@ struct ServeArgs {
     /// DUTY_SEARCH_ADMIN_TOKEN). Default: none, reindexing over HTTP is off.
     #[arg(long, env = "DUTY_SEARCH_ADMIN_TOKEN_FILE", value_name = "FILE")]
     admin_token_file: Option<PathBuf>,
+    /// File holding a token GET /metrics then requires as Authorization: Bearer TOKEN (or put
+    /// the token itself in DUTY_SEARCH_METRICS_TOKEN). Default: none, /metrics is open.
+    #[arg(long, env = "DUTY_SEARCH_METRICS_TOKEN_FILE", value_name = "FILE")]
+    metrics_token_file: Option<PathBuf>,
     /// Append each answered search (time, query, hit counts; nothing about the client) to
     /// this file as a JSON line, for `duty-search stats`. Default: off.
     #[arg(long, env = "DUTY_SEARCH_QUERY_LOG", value_name = "FILE")]
     query_log: Option<PathBuf>,
+    /// Largest size of the query log file in bytes; an entry that would take it over moves it
+    /// to FILE.1 (FILE.1 to FILE.2…) first. It is also rotated at the first entry of a new day.
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_QUERY_LOG_MAX_BYTES",
+        default_value_t = QueryLogLimits::DEFAULT_MAX_BYTES,
+        value_parser = positive_bytes
+    )]
+    query_log_max_bytes: u64,
+    /// Rotated query log files kept (FILE.1 … FILE.N); 0 keeps none.
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_QUERY_LOG_KEEP",
+        default_value_t = QueryLogLimits::DEFAULT_KEEP
+    )]
+    query_log_keep: usize,
+    /// Days a rotated query log file is kept after its last entry; 0 keeps them (up to
+    /// --query-log-keep).
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_QUERY_LOG_RETENTION_DAYS",
+        default_value_t = QueryLogLimits::DEFAULT_RETENTION_DAYS
+    )]
+    query_log_retention_days: u64,
     /// Longest request target (path and query string) in bytes; longer gets 414.
     #[arg(
         long,
@@ -172,6 +203,15 @@ struct ServeArgs {
         value_parser = positive_duration
     )]
     header_read_timeout: Duration,
+    /// Most client connections open at once; one more is closed at once (logged, and counted
+    /// in duty_search_connections_refused_total).
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_MAX_CONNECTIONS",
+        default_value_t = Limits::DEFAULT_MAX_CONNECTIONS,
+        value_parser = positive
+    )]
+    max_connections: usize,
 }
 
 /// Parses a whole number of at least 1.
@@ -182,6 +222,11 @@ fn positive(text: &str) -> Result<usize, String> {
             "expected a whole number of at least 1, got {text:?}"
         )),
     }
+}
+
+/// Parses a number of bytes of at least 1.
+fn positive_bytes(text: &str) -> Result<u64, String> {
+    positive(text).map(|bytes| bytes as u64)
 }
 
 /// Parses a duration (10s, 500ms) longer than zero.
@@ -240,8 +285,28 @@ fn run(cli: Cli) -> Outcome {
             );
         }
         Command::Serve(args) => {
-            let admin_token = admin_token(args.admin_token_file.as_deref())?;
-            let query_log = args.query_log.as_deref().map(QueryLog::open).transpose()?;
+            let admin_token = token(
+                args.admin_token_file.as_deref(),
+                ADMIN_TOKEN_ENV,
+                "admin-token-file",
+                "admin",
+            )?;
+            let metrics_token = token(
+                args.metrics_token_file.as_deref(),
+                METRICS_TOKEN_ENV,
+                "metrics-token-file",
+                "metrics",
+            )?;
+            let query_log_limits = QueryLogLimits {
+                max_bytes: args.query_log_max_bytes,
+                keep: args.query_log_keep,
+                retention_days: Some(args.query_log_retention_days).filter(|days| *days > 0),
+            };
+            let query_log = args
+                .query_log
+                .as_deref()
+                .map(|path| QueryLog::open(path, query_log_limits))
+                .transpose()?;
             check_corpus(&cli.corpus)?;
             let state = AppState {
                 engine: LiveEngine::new(LiveIndex::open(&cli.corpus, &cli.index)?),
@@ -252,8 +317,10 @@ fn run(cli: Cli) -> Outcome {
                     request_timeout: args.request_timeout,
                     max_concurrent_requests: args.max_concurrent_requests,
                     header_read_timeout: args.header_read_timeout,
+                    max_connections: args.max_connections,
                 },
                 admin_token,
+                metrics_token,
                 query_log,
                 metrics: Arc::default(),
             };
@@ -327,22 +394,20 @@ fn open_engine(corpus: &Path, index: &Path) -> Outcome<Engine> {
     Ok(Engine::open_or_build(corpus, index)?)
 }
 
-/// The admin token of `--admin-token-file` or of DUTY_SEARCH_ADMIN_TOKEN (an empty value is
-/// no token); giving both is refused.
-fn admin_token(file: Option<&Path>) -> Outcome<Option<AdminToken>> {
-    let from_env = std::env::var(ADMIN_TOKEN_ENV)
-        .ok()
-        .filter(|token| !token.is_empty());
+/// The `what` token (`admin`, `metrics`) of `--{flag}` (a file) or of the environment variable
+/// `env` (an empty value is no token); giving both is refused.
+fn token(file: Option<&Path>, env: &str, flag: &str, what: &str) -> Outcome<Option<AdminToken>> {
+    let from_env = std::env::var(env).ok().filter(|token| !token.is_empty());
     match (file, from_env) {
         (Some(_), Some(_)) => Err(Failure::Config(format!(
-            "give the admin token once: {ADMIN_TOKEN_ENV} and --admin-token-file are both set"
+            "give the {what} token once: {env} and --{flag} are both set"
         ))),
         (Some(file), None) => AdminToken::from_file(file)
             .map(Some)
             .map_err(Failure::Config),
         (None, Some(token)) => AdminToken::new(&token)
             .map(Some)
-            .map_err(|e| Failure::Config(format!("{ADMIN_TOKEN_ENV}: {e}"))),
+            .map_err(|e| Failure::Config(format!("{env}: {e}"))),
         (None, None) => Ok(None),
     }
 }
@@ -436,17 +501,27 @@ async fn serve(state: AppState, bind: IpAddr, port: u16) -> Outcome {
         .as_ref()
         .map_or_else(|| "off".to_string(), |log| log.path().display().to_string());
     let limits = state.limits;
+    let open_files = match raise_open_file_limit() {
+        Ok(limit) => limit.to_string(),
+        Err(error) => {
+            tracing::warn!(%error, "cannot raise the open-file limit");
+            "unknown".to_string()
+        }
+    };
     tracing::info!(
         %address,
         items = state.engine.current().num_items(),
         cors_origins = %origins.join(","),
         admin = if state.admin_token.is_some() { "on" } else { "off" },
+        metrics_token = if state.metrics_token.is_some() { "on" } else { "off" },
         %query_log,
         max_uri_bytes = limits.max_uri_bytes,
         max_body_bytes = limits.max_body_bytes,
         request_timeout = %humantime::format_duration(limits.request_timeout),
         max_concurrent_requests = limits.max_concurrent_requests,
         header_read_timeout = %humantime::format_duration(limits.header_read_timeout),
+        max_connections = limits.max_connections,
+        %open_files,
         "serving; search page at http://{address}/"
     );
     let (stopping, stopped) = tokio::sync::watch::channel(false);
@@ -502,7 +577,8 @@ fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
     })
 }
 
-/// Reindexes from the corpus on every SIGHUP, as `POST /admin/reindex` does.
+/// Reopens the query log and reindexes from the corpus on every SIGHUP, as `POST
+/// /admin/reindex` does.
 #[cfg(unix)]
 fn reindex_on_hangup(state: &AppState) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
@@ -510,6 +586,16 @@ fn reindex_on_hangup(state: &AppState) -> std::io::Result<()> {
     let state = state.clone();
     tokio::spawn(async move {
         while hangups.recv().await.is_some() {
+            if let Some(log) = &state.query_log {
+                match log.reopen() {
+                    Ok(()) => {
+                        tracing::info!(path = %log.path().display(), "SIGHUP: query log reopened")
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "SIGHUP: cannot reopen the query log; writing on to the file it had")
+                    }
+                }
+            }
             tracing::info!("SIGHUP: reindexing from the corpus");
             // `reindex` logs and counts its outcome; the previous index serves on a failure.
             let _ = state.reindex().await;

@@ -1,11 +1,12 @@
 //! The `duty-search` binary under faults: killed (SIGKILL) in the middle of an index build, started
 //! on a damaged index or without a corpus, reloaded with SIGHUP and stopped with SIGTERM while a
-//! request is in flight; and `stats` reading the query log.
+//! request is in flight, two builds of one index at once; and `stats` reading the query log.
 
 mod common;
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::corpus::{break_list, current_generation, generations, lean_corpus_copy, repair};
@@ -167,7 +168,7 @@ fn a_damaged_index_is_detected_rebuilt_and_logged_at_start_up() {
     let generation = current_generation(&good);
 
     type Damage = fn(&Path, &str);
-    let damages: [(&str, Damage, &str); 4] = [
+    let damages: [(&str, Damage, &str); 5] = [
         (
             "CURRENT names a missing generation",
             |index, _| std::fs::write(index.join("CURRENT"), "gen-0-0").unwrap(),
@@ -205,6 +206,21 @@ fn a_damaged_index_is_detected_rebuilt_and_logged_at_start_up() {
             },
             "index unusable; rebuilding it from the corpus",
         ),
+        (
+            "a store body overwritten",
+            |index, generation| {
+                // Bytes inside the stored documents, which opening alone never reads: only the
+                // checksum finds them.
+                let store = segment_file(&index.join(generation), "store");
+                let mut bytes = std::fs::read(&store).unwrap();
+                let middle = bytes.len() / 2;
+                for byte in &mut bytes[middle..middle + 64] {
+                    *byte = !*byte;
+                }
+                std::fs::write(&store, bytes).unwrap();
+            },
+            "failed its checksum",
+        ),
     ];
     for (what, damage, logged) in damages {
         let index = dir.path().join(what.replace(' ', "-"));
@@ -224,6 +240,94 @@ fn a_damaged_index_is_detected_rebuilt_and_logged_at_start_up() {
     // A sound index is opened as it is.
     let log = assert_search_works(&corpus, &good, "a sound index");
     assert!(!log.contains("building"), "{log}");
+}
+
+/// The segment file of `generation_dir` with `extension` (`store`, `idx`…).
+fn segment_file(generation_dir: &Path, extension: &str) -> std::path::PathBuf {
+    std::fs::read_dir(generation_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|ext| ext == extension))
+        .unwrap_or_else(|| panic!("no .{extension} file"))
+}
+
+/// Starts `index` on `corpus` and `index`, its output piped.
+fn start_build(corpus: &Path, index: &Path) -> Child {
+    command(corpus, index)
+        .arg("index")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("index starts")
+}
+
+#[test]
+fn concurrent_builds_of_one_index_run_one_at_a_time_and_leave_current_live() {
+    let dir = temp_dir("duty-search-concurrent-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    // Before the build lock, 2 rounds of 8 ended with CURRENT naming a deleted generation.
+    for round in 1..=6 {
+        let builds = [start_build(&corpus, &index), start_build(&corpus, &index)];
+        for build in builds {
+            let output = build.wait_with_output().expect("the build ends");
+            assert!(
+                output.status.success(),
+                "round {round}: index failed ({}):\n{}",
+                output.status,
+                text(&output.stderr)
+            );
+        }
+        let live = current_generation(&index);
+        assert!(
+            index.join(&live).join("BUILD.json").is_file(),
+            "round {round}: CURRENT names {live}, which is not there"
+        );
+        assert_eq!(generations(&index), [live], "round {round}");
+    }
+    assert_search_works(&corpus, &index, "after the concurrent builds");
+}
+
+#[test]
+fn a_build_waits_for_the_lock_and_refuses_when_the_wait_runs_out() {
+    let dir = temp_dir("duty-search-lock-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let before = current_generation(&index);
+
+    // This process holds the lock, as a build would.
+    let lock = duty_search::index::BuildLock::acquire(&index, Duration::ZERO).expect("the lock");
+    let refused = command(&corpus, &index)
+        .env(duty_search::index::LOCK_WAIT_ENV, "0s")
+        .arg("index")
+        .output()
+        .expect("index runs");
+    let message = text(&refused.stderr);
+    assert!(!refused.status.success(), "{message}");
+    assert!(
+        message.contains("another build of this index is running")
+            && message.contains(&format!("pid {}", std::process::id())),
+        "{message}"
+    );
+    assert_eq!(generations(&index), std::slice::from_ref(&before));
+
+    // A build with time to wait says it waits, then builds once the lock is released.
+    let mut waiting = start_build(&corpus, &index);
+    let mut stderr = BufReader::new(waiting.stderr.take().expect("piped stderr"));
+    let mut log = String::new();
+    while !log.contains("waiting for the build lock") {
+        let read = stderr.read_line(&mut log).expect("the build's log");
+        assert!(read > 0, "the build ended without waiting:\n{log}");
+    }
+    drop(lock);
+    stderr.read_to_string(&mut log).expect("the build's log");
+    let output = waiting.wait_with_output().expect("the build ends");
+    assert!(output.status.success(), "{log}");
+    let after = current_generation(&index);
+    assert_ne!(after, before);
+    assert_eq!(generations(&index), [after]);
+    assert_search_works(&corpus, &index, "after the build that waited");
 }
 
 #[test]
@@ -502,4 +606,377 @@ fn stats_lists_the_queries_that_most_often_matched_nothing() {
 
 fn text_of(output: &Output) -> String {
     format!("{}\n{}", text(&output.stdout), text(&output.stderr))
+}
+
+#[tokio::test]
+async fn sighup_reopens_the_query_log_moved_away_by_an_external_rotation() {
+    let dir = temp_dir("duty-search-log-reopen-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let log = dir.path().join("queries.jsonl");
+    let port = free_port();
+    let mut serve = command(&corpus, &index);
+    serve.args(["serve", "--port", &port.to_string(), "--query-log"]);
+    serve.arg(&log);
+    let server = Server::start(serve, port, dir.path().join("serve.log")).await;
+    let client = reqwest::Client::new();
+    let search = |query: &'static str| {
+        let request = client
+            .get(format!("{}/api/search", server.base))
+            .query(&[("q", query)]);
+        async move {
+            let answer = request.send().await.expect("an answer");
+            assert!(answer.status().is_success(), "{query}");
+        }
+    };
+
+    search("考驾照").await;
+    let moved = dir.path().join("queries.jsonl.moved");
+    std::fs::rename(&log, &moved).unwrap();
+    send_signal(server.pid(), "HUP");
+    wait_until("the query log reopened", || {
+        server.log().contains("SIGHUP: query log reopened")
+    });
+    search("办护照").await;
+
+    let before = std::fs::read_to_string(&moved).unwrap();
+    let after = std::fs::read_to_string(&log).expect("a new log at the path");
+    assert!(
+        before.contains("考驾照") && !before.contains("办护照"),
+        "{before}"
+    );
+    assert!(
+        after.contains("办护照") && !after.contains("考驾照"),
+        "{after}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reindexes_join_one_build_without_taking_the_search_slots() {
+    let dir = temp_dir("duty-search-joined-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let before = current_generation(&index);
+    let port = free_port();
+    let mut serve = command(&corpus, &index);
+    serve.env("DUTY_SEARCH_ADMIN_TOKEN", TOKEN).args([
+        "serve",
+        "--port",
+        &port.to_string(),
+        "--max-concurrent-requests",
+        "2",
+    ]);
+    let server = Server::start(serve, port, dir.path().join("serve.log")).await;
+    let client = reqwest::Client::new();
+    let base = server.base.clone();
+
+    // Another build holds the lock, so the first reindex waits and the others join it.
+    let lock = duty_search::index::BuildLock::acquire(&index, Duration::ZERO).expect("the lock");
+    let requests: Vec<_> = (0..5)
+        .map(|_| {
+            let request = client
+                .post(format!("{base}/admin/reindex"))
+                .bearer_auth(TOKEN)
+                .send();
+            tokio::spawn(async move {
+                let answer = request.await.expect("an answer");
+                (
+                    answer.status(),
+                    answer.json::<serde_json::Value>().await.expect("JSON"),
+                )
+            })
+        })
+        .collect();
+    wait_until("one build waiting and four joined", || {
+        let log = server.log();
+        log.contains("waiting for the build lock")
+            && log.matches("reindex request joins the rebuild").count() == 4
+    });
+    // Five reindexes wait, more than the two request slots: searches are still answered.
+    let search = client
+        .get(format!("{base}/api/search"))
+        .query(&[("q", "燃气")])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(search.status(), reqwest::StatusCode::OK);
+    drop(lock);
+
+    let mut answers = Vec::new();
+    for request in requests {
+        answers.push(request.await.expect("the request task"));
+    }
+    let generation = answers[0].1["generation"].clone();
+    for (status, body) in &answers {
+        assert_eq!(*status, reqwest::StatusCode::OK, "{body}");
+        assert_eq!(body["generation"], generation, "{body}");
+    }
+    let joined = answers
+        .iter()
+        .filter(|(_, body)| body["joined"] == true)
+        .count();
+    assert_eq!(joined, 4);
+    assert_ne!(generation.as_str(), Some(before.as_str()));
+    assert_eq!(generations(&index), [current_generation(&index)]);
+    assert_eq!(
+        metric(
+            &client,
+            &base,
+            "duty_search_reindexes_total{outcome=\"ok\"}"
+        )
+        .await,
+        1.0,
+        "one build for five requests"
+    );
+}
+
+#[test]
+fn a_build_past_its_time_limit_gives_up_and_the_previous_index_stays_live() {
+    let dir = temp_dir("duty-search-time-limit-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let before = current_generation(&index);
+    let output = command(&corpus, &index)
+        .env(duty_search::index::BUILD_TIME_LIMIT_ENV, "1ns")
+        .arg("index")
+        .output()
+        .expect("index runs");
+    let message = text(&output.stderr);
+    assert!(!output.status.success(), "{message}");
+    assert!(
+        message.contains("the build took longer than its limit of 1ns and gave up"),
+        "{message}"
+    );
+    assert_eq!(generations(&index), [before]);
+    assert_search_works(&corpus, &index, "after the build that gave up");
+}
+
+/// Starts `serve` on a lean copy of the corpus with an index built, with `env` set; returns the
+/// directory, the index and the server.
+async fn serve_built(env: &[(&str, &str)]) -> (tempfile::TempDir, std::path::PathBuf, Server) {
+    let dir = temp_dir("duty-search-damage-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let port = free_port();
+    let mut serve = command(&corpus, &index);
+    serve
+        .envs(env.iter().copied())
+        .args(["serve", "--port", &port.to_string()]);
+    let server = Server::start(serve, port, dir.path().join("serve.log")).await;
+    (dir, index, server)
+}
+
+#[tokio::test]
+async fn segment_files_truncated_under_a_running_server_do_not_crash_it() {
+    let (_dir, index, server) = serve_built(&[]).await;
+    // What a `cp` restore over the live directory does: every segment file cut to nothing.
+    // Before, the memory-mapped index took the server down with SIGBUS.
+    let generation = index.join(current_generation(&index));
+    for extension in ["store", "idx", "term", "pos", "fast", "fieldnorm"] {
+        std::fs::File::create(segment_file(&generation, extension)).unwrap();
+    }
+    let client = reqwest::Client::new();
+    for path in [
+        "/api/items/coop-1-1",
+        "/api/search?q=%E7%87%83%E6%B0%94",
+        "/healthz",
+    ] {
+        let answer = client
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: no answer ({e}):\n{}", server.log()));
+        assert_eq!(answer.status(), reqwest::StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_panic_in_a_route_is_a_json_500_counted_and_healthz_says_degraded() {
+    // A memory-mapped index (the in-memory limit at 0) whose stored documents are overwritten
+    // in place under the server: reading an item panics inside tantivy.
+    let (_dir, index, server) =
+        serve_built(&[(duty_search::index::IN_MEMORY_MAX_BYTES_ENV, "0")]).await;
+    let store = segment_file(&index.join(current_generation(&index)), "store");
+    let length = std::fs::metadata(&store).unwrap().len() as usize;
+    let garbage: Vec<u8> = (0..length).map(|at| (at * 37 + 11) as u8).collect();
+    {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&store)
+            .unwrap();
+        file.write_all(&garbage).unwrap();
+    }
+    let client = reqwest::Client::new();
+    let base = server.base.clone();
+    let answer = client
+        .get(format!("{base}/api/items/coop-1-1"))
+        .send()
+        .await
+        .expect("an answer, not a dropped connection");
+    assert_eq!(answer.status(), reqwest::StatusCode::INTERNAL_SERVER_ERROR);
+    let body: serde_json::Value = answer.json().await.expect("a JSON body");
+    assert_eq!(body["error"], "internal error; see the server log");
+    assert!(
+        server.log().contains("the request's handler panicked"),
+        "{}",
+        server.log()
+    );
+    assert_eq!(
+        metric(&client, &base, "duty_search_panics_total").await,
+        1.0
+    );
+
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = health.json().await.unwrap();
+    assert_eq!(body["status"], "degraded", "{body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_are_closed_logged_and_counted() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (_dir, _index, server) = serve_built(&[("DUTY_SEARCH_MAX_CONNECTIONS", "3")]).await;
+    let address = server.base.trim_start_matches("http://").to_string();
+    let request = b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n";
+    // Three clients keep their connections open after an answer.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut head = [0; 12];
+        stream.read_exact(&mut head).await.unwrap();
+        assert_eq!(&head, b"HTTP/1.1 200");
+        held.push(stream);
+    }
+    // A fourth is closed without an answer.
+    let mut fourth = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let _ = fourth.write_all(request).await;
+    let mut answer = Vec::new();
+    let read = fourth.read_to_end(&mut answer).await;
+    assert!(
+        read.is_err() || answer.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&answer)
+    );
+    wait_until("the refusal logged", || {
+        server
+            .log()
+            .contains("connection closed: the connection cap is reached")
+    });
+    // Once a client leaves, others are served again, and the refusal was counted.
+    drop(held.pop());
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    let metrics = loop {
+        if let Ok(answer) = client.get(format!("{}/metrics", server.base)).send().await {
+            break answer.text().await.unwrap();
+        }
+        assert!(Instant::now() < deadline, "never served again");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let refused: f64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("duty_search_connections_refused_total "))
+        .expect("the metric")
+        .parse()
+        .unwrap();
+    assert!(refused >= 1.0, "{metrics}");
+}
+
+#[tokio::test]
+async fn serve_raises_the_open_file_soft_limit_to_the_hard_limit() {
+    let dir = temp_dir("duty-search-nofile-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let port = free_port();
+    // Started with the soft limit lowered to 256, as a shell or a unit file may leave it.
+    let mut serve = Command::new("sh");
+    serve
+        .arg("-c")
+        .arg("ulimit -Sn 256 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_duty-search"))
+        .arg("--corpus")
+        .arg(&corpus)
+        .arg("--index")
+        .arg(&index)
+        .args(["serve", "--port", &port.to_string()]);
+    let server = Server::start(serve, port, dir.path().join("serve.log")).await;
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.pid())).unwrap();
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .expect("the open-file limit");
+    let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(numbers[0], numbers[1], "soft and hard: {line}");
+    assert_ne!(numbers[0], "256", "{line}");
+    assert!(
+        server.log().contains(&format!("open_files={}", numbers[1])),
+        "{}",
+        server.log()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_runs_and_reindexes_of_a_server_on_one_directory_all_succeed() {
+    let dir = temp_dir("duty-search-mixed-builds-");
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let port = free_port();
+    let mut serve = command(&corpus, &index);
+    serve
+        .env("DUTY_SEARCH_ADMIN_TOKEN", TOKEN)
+        .args(["serve", "--port", &port.to_string()]);
+    let server = Server::start(serve, port, dir.path().join("serve.log")).await;
+    let client = reqwest::Client::new();
+    // Before a server opened its new generation under the shared lock, a build finishing in
+    // between could delete it under the server: scripts/chaos.sh saw the reindexes of 2 rounds
+    // of 3 fail, and this test failed in 1 run of 2.
+    for round in 1..=4 {
+        let builds = [start_build(&corpus, &index), start_build(&corpus, &index)];
+        let reindex = client
+            .post(format!("{}/admin/reindex", server.base))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("an answer");
+        let status = reindex.status();
+        let body = reindex.text().await.unwrap();
+        assert_eq!(status, reqwest::StatusCode::OK, "round {round}: {body}");
+        for build in builds {
+            let output = build.wait_with_output().expect("the build ends");
+            assert!(
+                output.status.success(),
+                "round {round}: {}",
+                text(&output.stderr)
+            );
+        }
+        assert_eq!(
+            generations(&index),
+            [current_generation(&index)],
+            "round {round}"
+        );
+    }
+    let health = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
 }

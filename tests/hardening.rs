@@ -23,7 +23,9 @@ use common::corpus::{
 };
 use common::temp_dir;
 use duty_search::search::LiveIndex;
-use duty_search::server::{app, AdminToken, AppState, Limits, LiveEngine, QueryLog, ZeroHitReport};
+use duty_search::server::{
+    app, AdminToken, AppState, Limits, LiveEngine, QueryLog, QueryLogLimits, ZeroHitReport,
+};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use serde_json::Value;
@@ -912,36 +914,73 @@ fn a_request_not_answered_in_time_gets_a_json_503() {
         .expect("released");
 }
 
-/// With room for one request, a reindex in flight takes it: a search meanwhile is shed with
-/// 503, and answered again once the reindex is done.
+/// With room for one request, a search in flight takes it: another search meanwhile is shed
+/// with 503, a reindex is answered (admin requests have slots of their own; before, a reindex
+/// took the searches' slot), and searches are answered again once the slot is free.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_beyond_the_concurrency_cap_are_shed() {
+async fn requests_beyond_the_concurrency_cap_are_shed_but_reindexes_have_slots_of_their_own() {
     let service = Reindexable::without_synonyms();
-    let router = app(AppState {
+    let address = common::http::serve(AppState {
         limits: Limits {
             max_concurrent_requests: 1,
             ..Limits::default()
         },
         ..service.state.clone()
-    });
-    let before = common::corpus::generations(&service.index());
-    let reindex = tokio::spawn({
-        let router = router.clone();
-        async move { post_reindex(&router, Some(&bearer())).await }
-    });
-    // The reindex holds the one permit from before its build starts until it answers.
+    })
+    .await;
+    let base = format!("http://{address}");
+    let client = reqwest::Client::new();
+    // A search whose body is still on its way holds the one slot.
+    let body = "{\"q\": \"燃气\"}".as_bytes();
+    let mut slow = TcpStream::connect(address).await.expect("a connection");
+    let head = format!(
+        "POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    slow.write_all(&body[..4]).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while common::corpus::generations(&service.index()) == before {
-        assert!(Instant::now() < deadline, "no build started");
-        tokio::time::sleep(Duration::from_millis(2)).await;
+    loop {
+        let answer = client
+            .get(format!("{base}/api/search?q=%E7%87%83%E6%B0%94"))
+            .send()
+            .await
+            .expect("an answer");
+        if answer.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            let message = answer.text().await.unwrap();
+            assert!(message.contains("1 requests"), "{message}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the slow search never held the slot"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let shed = get(&router, "/api/search?q=%E7%87%83%E6%B0%94").await;
-    let message = shed.error(StatusCode::SERVICE_UNAVAILABLE);
-    assert!(message.contains("1 requests"), "{message}");
-    let reindexed = reindex.await.expect("the reindex task");
-    assert_eq!(reindexed.status, StatusCode::OK, "{}", reindexed.json());
-    let answer = get(&router, "/api/search?q=%E7%87%83%E6%B0%94").await;
-    assert_eq!(answer.status, StatusCode::OK);
+    // Meanwhile a reindex is answered: the admin route does not take the searches' slots.
+    let reindexed = client
+        .post(format!("{base}/admin/reindex"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(reindexed.status(), reqwest::StatusCode::OK);
+    // The slow search ends, and the slot is free again.
+    slow.write_all(&body[4..]).await.unwrap();
+    let mut answer = vec![0; 16];
+    slow.read_exact(&mut answer).await.unwrap();
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    let answer = client
+        .get(format!("{base}/api/search?q=%E7%87%83%E6%B0%94"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), reqwest::StatusCode::OK);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1265,7 +1304,7 @@ async fn the_query_log_records_searches_without_the_client_and_stats_reads_it() 
     let dir = temp_dir("duty-search-query-log-");
     let path = dir.path().join("queries.jsonl");
     let router = app(AppState {
-        query_log: Some(QueryLog::open(&path).expect("a query log")),
+        query_log: Some(QueryLog::open(&path, QueryLogLimits::default()).expect("a query log")),
         ..AppState::new(common::engine())
     });
     for query in [
@@ -1329,11 +1368,132 @@ async fn the_query_log_records_searches_without_the_client_and_stats_reads_it() 
 /// A query log that cannot be opened is an error naming it.
 #[test]
 fn an_unwritable_query_log_is_refused() {
-    let error = QueryLog::open(Path::new("/nonexistent/dir/queries.jsonl"))
-        .err()
-        .expect("refused");
+    let error = QueryLog::open(
+        Path::new("/nonexistent/dir/queries.jsonl"),
+        QueryLogLimits::default(),
+    )
+    .err()
+    .expect("refused");
     assert!(
         error.to_string().contains("/nonexistent/dir/queries.jsonl"),
         "{error}"
     );
+}
+
+/// Searches `query` through `router`, which must answer 200.
+async fn search_ok(router: &Router, query: &str) {
+    let answer = get(router, &search_uri(query)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{query}");
+}
+
+/// The query log at `path` and its rotated files `path.N` that exist, by name.
+fn log_files(path: &Path) -> Vec<String> {
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let mut files: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|file| file.starts_with(&name))
+        .collect();
+    files.sort();
+    files
+}
+
+#[tokio::test]
+async fn the_query_log_rotates_at_its_cap_keeps_n_files_private_and_stats_reads_them() {
+    let dir = temp_dir("duty-search-query-log-");
+    let path = dir.path().join("queries.jsonl");
+    let limits = QueryLogLimits {
+        max_bytes: 300,
+        keep: 2,
+        retention_days: None,
+    };
+    let router = app(AppState {
+        query_log: Some(QueryLog::open(&path, limits).expect("a query log")),
+        ..AppState::new(common::engine())
+    });
+    for round in 0..20 {
+        search_ok(&router, &format!("考驾照{round}")).await;
+    }
+    assert_eq!(
+        log_files(&path),
+        ["queries.jsonl", "queries.jsonl.1", "queries.jsonl.2"]
+    );
+    let mut kept = 0;
+    for file in log_files(&path) {
+        let file = dir.path().join(file);
+        let metadata = std::fs::metadata(&file).unwrap();
+        assert!(metadata.len() <= limits.max_bytes, "{}", file.display());
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            metadata.permissions().mode() & 0o777,
+            0o600,
+            "{}",
+            file.display()
+        );
+        let text = std::fs::read_to_string(&file).unwrap();
+        for line in text.lines() {
+            serde_json::from_str::<Value>(line).expect("a whole JSON line");
+        }
+        kept += text.lines().count();
+    }
+    assert!(kept < 20, "the oldest entries went with the dropped file");
+    let report = ZeroHitReport::read(&path).expect("a report");
+    assert_eq!((report.searches, report.unreadable), (kept, 0));
+    // The newest entry is in the file being written; stats counts the rotated ones too.
+    assert!(std::fs::read_to_string(&path).unwrap().contains("考驾照19"));
+    assert!(report.queries.iter().any(|(query, _)| query == "考驾照19"));
+    let current = std::fs::read_to_string(&path).unwrap().lines().count();
+    assert!(report.searches > current);
+}
+
+#[tokio::test]
+async fn a_torn_last_line_never_swallows_the_next_entry_and_an_old_log_is_made_private() {
+    let dir = temp_dir("duty-search-query-log-");
+    let path = dir.path().join("queries.jsonl");
+    // A server killed in the middle of a line (or a full disk) left this; the file is 0644.
+    std::fs::write(
+        &path,
+        "{\"at\":\"2026-01-01T08:00:00Z\",\"q\":\"办护照\",\"total\":0,\"matched\":0}\n{\"at\":\"2026-01-01T08:0",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let router = app(AppState {
+        query_log: Some(QueryLog::open(&path, QueryLogLimits::default()).expect("a query log")),
+        ..AppState::new(common::engine())
+    });
+    search_ok(&router, "考驾照").await;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let report = ZeroHitReport::read(&path).expect("a report");
+    assert_eq!(
+        (report.searches, report.zero_hit, report.unreadable),
+        (2, 2, 1),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn rotated_query_log_files_past_the_retention_are_removed() {
+    let dir = temp_dir("duty-search-query-log-");
+    let path = dir.path().join("queries.jsonl");
+    let line = "{\"at\":\"2026-01-01T08:00:00Z\",\"q\":\"办护照\",\"total\":0,\"matched\":0}\n";
+    let recent = dir.path().join("queries.jsonl.1");
+    let old = dir.path().join("queries.jsonl.2");
+    for file in [&recent, &old] {
+        std::fs::write(file, line).unwrap();
+    }
+    let hundred_days_ago = std::time::SystemTime::now() - Duration::from_secs(100 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(hundred_days_ago)
+        .unwrap();
+    let limits = QueryLogLimits {
+        retention_days: Some(90),
+        ..QueryLogLimits::default()
+    };
+    QueryLog::open(&path, limits).expect("a query log");
+    assert_eq!(log_files(&path), ["queries.jsonl", "queries.jsonl.1"]);
 }

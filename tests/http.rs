@@ -512,7 +512,86 @@ async fn a_wrong_method_is_a_json_405() {
                 assert_eq!(keys(&answer.body), ["error"], "{via:?} {method} {path}");
             }
         }
+        // The message names the methods the route answers.
+        for (method, path, allowed) in [
+            (Method::GET, "/admin/reindex", "only POST is allowed here"),
+            (
+                Method::DELETE,
+                "/api/search",
+                "only GET and POST are allowed here",
+            ),
+            (Method::POST, "/healthz", "only GET is allowed here"),
+        ] {
+            let answer = send(via, method.clone(), path).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+            let message = answer.body["error"].as_str().unwrap_or_default();
+            assert!(
+                message.ends_with(allowed),
+                "{via:?} {method} {path}: {message}"
+            );
+        }
     }
+}
+
+#[tokio::test]
+async fn options_on_an_unknown_path_is_404_and_on_a_route_a_preflight() {
+    for via in both().await {
+        for headers in [
+            &[][..],
+            &[
+                ("origin", "http://portal.example"),
+                ("access-control-request-method", "GET"),
+            ][..],
+        ] {
+            let answer = raw(via, Method::OPTIONS, "/nope", headers).await;
+            assert_eq!(answer.status, StatusCode::NOT_FOUND, "{via:?} {headers:?}");
+            let answer = raw(via, Method::OPTIONS, "/api/search", headers).await;
+            assert_eq!(answer.status, StatusCode::OK, "{via:?} {headers:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_metrics_token_when_configured_guards_metrics() {
+    let token = "metrics-token-0123456789";
+    let guarded = AppState {
+        metrics_token: Some(duty_search::server::AdminToken::new(token).expect("a token")),
+        ..state()
+    };
+    let metrics = |authorization: Option<String>| {
+        let mut request = Request::builder().uri("/metrics");
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        oneshot(
+            app(guarded.clone()),
+            request.body(Body::empty()).expect("a request"),
+        )
+    };
+    assert_eq!(metrics(None).await.status, StatusCode::UNAUTHORIZED);
+    let wrong = metrics(Some("Bearer wrong-token-0123456789".into())).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let right = metrics(Some(format!("Bearer {token}"))).await;
+    assert_eq!(right.status, StatusCode::OK);
+    assert!(
+        right.text().contains("duty_search_index_documents 261"),
+        "{}",
+        right.text()
+    );
+    // Without a token configured, /metrics is open.
+    let open = oneshot(
+        app(state()),
+        Request::builder()
+            .uri("/metrics")
+            .body(Body::empty())
+            .expect("a request"),
+    )
+    .await;
+    assert_eq!(open.status, StatusCode::OK);
 }
 
 /// The two pages.
@@ -568,13 +647,18 @@ async fn pages_are_html_under_a_policy_forbidding_inline_script() {
             assert_eq!(get("style-src"), ["'self'"], "{policy}");
             assert_eq!(get("connect-src"), ["'self'"], "{policy}");
             assert!(!policy.contains("unsafe"), "{path}: {policy}");
-            // The page may not be framed; the iframe version may be, by any page.
+            // The page may not be framed; the iframe version only by the server's own pages
+            // and the allowed origins (none here).
             let framing = directives
                 .iter()
                 .find(|(name, _)| *name == "frame-ancestors");
             match path {
                 "/" => assert_eq!(framing, Some(&("frame-ancestors", vec!["'none'"]))),
-                _ => assert_eq!(framing, None, "{path}: {policy}"),
+                _ => assert_eq!(
+                    framing,
+                    Some(&("frame-ancestors", vec!["'self'"])),
+                    "{path}: {policy}"
+                ),
             }
 
             // Nothing inline the policy would refuse, nothing from elsewhere.
@@ -750,4 +834,31 @@ async fn only_the_allowed_origins_may_call_the_api_from_their_pages() {
     assert_eq!(answer.header("access-control-allow-origin"), None);
     let answer = from_origin(&allow(&["*"]), Method::GET, other).await;
     assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
+
+    // /embed may be framed by the listed origins (and the server's own pages) only; with `*`,
+    // by any page.
+    let framing = |policy: &CorsPolicy| {
+        let state = AppState {
+            cors: policy.clone(),
+            ..state()
+        };
+        let request = Request::builder().uri("/embed").body(Body::empty());
+        async move {
+            let page = oneshot(app(state), request.expect("a request")).await;
+            let policy = page
+                .header("content-security-policy")
+                .expect("a policy")
+                .to_string();
+            policy
+                .split(';')
+                .map(str::trim)
+                .find(|directive| directive.starts_with("frame-ancestors"))
+                .map(str::to_string)
+        }
+    };
+    assert_eq!(
+        framing(&listed).await.as_deref(),
+        Some("frame-ancestors 'self' http://portal.example:8000 https://intranet.example")
+    );
+    assert_eq!(framing(&allow(&["*"])).await, None);
 }

@@ -391,3 +391,38 @@ fn invalid_requests_are_refused() {
     bad.query = " \t ".into();
     assert!(engine().search(&bad).is_err());
 }
+
+#[test]
+fn invisible_format_characters_inside_a_query_word_change_nothing() {
+    let plain = search("燃气", 10);
+    for query in [
+        "燃\u{200B}气",
+        "\u{FEFF}燃\u{200D}气",
+        "燃\u{00AD}气\u{2060}",
+    ] {
+        let pasted = search(query, 10);
+        assert_eq!(ids(&pasted), ids(&plain), "{query:?}");
+        assert_eq!(pasted.total, plain.total, "{query:?}");
+    }
+}
+
+#[test]
+fn invisible_format_characters_inside_a_listed_word_are_indexed_as_the_word() {
+    let dir = common::temp_dir("duty-search-format-");
+    let corpus = common::corpus::lean_corpus_copy(dir.path());
+    let list = common::corpus::list_document(&corpus);
+    let text = std::fs::read_to_string(&list).expect("the list");
+    let pasted = text.replacen("燃气安全监管", "燃\u{200B}气安\u{00AD}全监管", 1);
+    assert_ne!(pasted, text, "the list names 燃气安全监管");
+    std::fs::write(&list, pasted).expect("write the list");
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let engine = duty_search::search::Engine::open(&index).expect("the index opens");
+    let response = engine.search(&request("燃气安全", 10)).expect("a search");
+    assert_eq!(
+        ids(&response).first(),
+        Some(&"coop-1-1"),
+        "{:?}",
+        ids(&response)
+    );
+}

@@ -3,13 +3,15 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aho_corasick::AhoCorasick;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
-use tantivy::Index;
+use tantivy::directory::RamDirectory;
+use tantivy::{Directory, Index};
 
+use super::lock::{duration_from_env, BuildLock};
 use super::schema::DutySchema;
 use crate::analysis::pinyin::to_pinyin_text;
 use crate::analysis::{normalize, register_tokenizers, Segmenter};
@@ -29,6 +31,20 @@ const LEXICON_DIR: &str = "lexicon";
 const WRITER_MEMORY_BYTES: usize = 100_000_000;
 /// Corpora of at most this many items are indexed by one thread (see `write_generation`).
 const SINGLE_THREAD_ITEMS: usize = 20_000;
+/// Environment variable bounding how long a build may take once it holds the lock
+/// (`humantime`, e.g. `10m`).
+pub const BUILD_TIME_LIMIT_ENV: &str = "DUTY_SEARCH_BUILD_TIME_LIMIT";
+/// How long a build may take by default: some 30 times a build of a district's lists, so only
+/// a stuck or runaway build (a corpus grown by mistake, a disk stalling) reaches it.
+pub const DEFAULT_BUILD_TIME_LIMIT: Duration = Duration::from_secs(600);
+/// How tantivy's lock files are named (`.tantivy-meta.lock`, `.tantivy-writer.lock`).
+const TANTIVY_LOCK_PREFIX: &str = ".tantivy-";
+/// Environment variable: indexes whose files take at most this many bytes are read into memory
+/// when opened, larger ones memory-mapped.
+pub const IN_MEMORY_MAX_BYTES_ENV: &str = "DUTY_SEARCH_INDEX_IN_MEMORY_MAX_BYTES";
+/// By default indexes up to 256 MiB are read into memory: a town's lists take some 250 KB, so
+/// this covers a district of hundreds of towns.
+pub const DEFAULT_IN_MEMORY_MAX_BYTES: u64 = 256 * 1024 * 1024;
 /// Corpora of more documents than this show a progress bar while indexing.
 const PROGRESS_FROM_DOCUMENTS: usize = 20;
 
@@ -152,15 +168,27 @@ fn qualified_id(documents: usize, district: &str, town: &str, id: &str) -> Strin
 /// Builds a new index generation from `corpus_dir` and makes it the live one.
 ///
 /// Every document and the lexicon are validated first: a malformed document or lexicon file is
-/// refused with its file and line, and nothing is written. The new generation is fully
-/// committed before `CURRENT` is switched to it by an atomic rename.
+/// refused with its file and line, and nothing is written. The build then takes the lock of
+/// `index_dir` ([`BuildLock`]; waiting for another build up to [`BuildLock::wait_from_env`]),
+/// and holds it until it has switched `CURRENT` and removed the older generations; from the
+/// lock on it may take [`BUILD_TIME_LIMIT_ENV`] (default [`DEFAULT_BUILD_TIME_LIMIT`]), after
+/// which it fails and leaves the previous generation live. The new
+/// generation is fully committed before `CURRENT` is switched to it by an atomic rename, and
+/// the build fails unless `CURRENT` then names it.
 pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
+    let wait = BuildLock::wait_from_env()?;
+    let time_limit = duration_from_env(BUILD_TIME_LIMIT_ENV, DEFAULT_BUILD_TIME_LIMIT)?;
     let documents = list_documents(corpus_dir)?;
     let lexicon = Lexicon::load(corpus_dir)?;
     let survey = survey(&documents, &lexicon)?;
     let segmenter = Arc::new(Segmenter::new(lexicon.segmenter_words()));
 
-    std::fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+    let _one_builder = BuildLock::acquire(index_dir, wait)?;
+    let deadline = Deadline {
+        at: Instant::now() + time_limit,
+        limit: time_limit,
+        index_dir,
+    };
     let now = SystemTime::now();
     let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
     let generation = format!(
@@ -169,41 +197,76 @@ pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
         std::process::id()
     );
     let gen_dir = index_dir.join(&generation);
-    let result = write_generation(&gen_dir, &documents, &lexicon, survey.items, segmenter)
-        .and_then(|()| copy_lexicon(corpus_dir, &gen_dir))
-        .and_then(|()| {
-            let info = BuildInfo {
-                built_at: since_epoch.as_secs(),
-                built_at_text: humantime::format_rfc3339_seconds(now).to_string(),
-                items: survey.items,
-                towns: survey.towns,
-                generation: generation.clone(),
-            };
-            let info_json = serde_json::to_vec_pretty(&info).expect("build info serializes");
-            write_synced(&gen_dir.join(BUILD_INFO_FILE), &info_json)?;
-            switch_current(index_dir, &generation)?;
-            Ok(info)
-        });
+    let result = write_generation(
+        &gen_dir,
+        &documents,
+        &lexicon,
+        survey.items,
+        segmenter,
+        &deadline,
+    )
+    .and_then(|()| copy_lexicon(corpus_dir, &gen_dir))
+    .and_then(|()| deadline.check())
+    .and_then(|()| {
+        let info = BuildInfo {
+            built_at: since_epoch.as_secs(),
+            built_at_text: humantime::format_rfc3339_seconds(now).to_string(),
+            items: survey.items,
+            towns: survey.towns,
+            generation: generation.clone(),
+        };
+        let info_json = serde_json::to_vec_pretty(&info).expect("build info serializes");
+        write_synced(&gen_dir.join(BUILD_INFO_FILE), &info_json)?;
+        switch_current(index_dir, &generation)?;
+        check_current(index_dir, &generation)?;
+        Ok(info)
+    });
     match result {
         Ok(info) => {
             remove_other_generations(index_dir, &generation);
+            check_current(index_dir, &generation)?;
             Ok(info)
         }
         Err(error) => {
-            let _ = std::fs::remove_dir_all(&gen_dir);
+            let current = std::fs::read_to_string(index_dir.join(CURRENT_FILE));
+            if !current.is_ok_and(|named| named.trim() == generation) {
+                let _ = std::fs::remove_dir_all(&gen_dir);
+            }
             Err(error)
         }
     }
 }
 
+/// When a build must have finished by, checked between items and before each step that
+/// writes: a build past it fails, leaving the previous generation live.
+struct Deadline<'a> {
+    at: Instant,
+    limit: Duration,
+    index_dir: &'a Path,
+}
+
+impl Deadline<'_> {
+    /// Fails with [`Error::BuildTimedOut`] once the deadline has passed.
+    fn check(&self) -> Result<()> {
+        if Instant::now() < self.at {
+            return Ok(());
+        }
+        Err(Error::BuildTimedOut {
+            path: self.index_dir.to_path_buf(),
+            limit: self.limit,
+        })
+    }
+}
+
 /// Indexes every document into `gen_dir`, one document in memory at a time, with a progress bar
-/// on a terminal for corpora of many towns.
+/// on a terminal for corpora of many towns; gives up once `deadline` has passed.
 fn write_generation(
     gen_dir: &Path,
     documents: &[PathBuf],
     lexicon: &Lexicon,
     items: usize,
     segmenter: Arc<Segmenter>,
+    deadline: &Deadline,
 ) -> Result<()> {
     std::fs::create_dir_all(gen_dir).map_err(|e| Error::io(gen_dir, e))?;
     let schema = DutySchema::new();
@@ -238,9 +301,11 @@ fn write_generation(
                 .add_document(schema.document(&item, action))
                 .map_err(|e| Error::index(gen_dir, e))?;
             progress.inc(1);
+            deadline.check()?;
         }
     }
     progress.finish_and_clear();
+    deadline.check()?;
     writer.commit().map_err(|e| Error::index(gen_dir, e))?;
     // The index is read-only once built: one segment means each query term is looked up and
     // scored once, not once per indexing thread's segment.
@@ -274,16 +339,41 @@ fn switch_current(index_dir: &Path, generation: &str) -> Result<()> {
     std::fs::rename(&staged, &current).map_err(|e| Error::io(&current, e))
 }
 
-/// Removes generations other than `keep` (old builds and leftovers of interrupted ones).
-/// Failures are ignored: a leftover directory costs disk, not correctness.
+/// Fails unless `CURRENT` names `generation` and that generation's directory is there: a
+/// build reports success only for the index it wrote and left live.
+fn check_current(index_dir: &Path, generation: &str) -> Result<()> {
+    let current = index_dir.join(CURRENT_FILE);
+    let named = std::fs::read_to_string(&current).map_err(|e| Error::io(&current, e))?;
+    if named.trim() != generation {
+        return Err(Error::index(
+            &current,
+            format!(
+                "names {}, not the generation {generation} this build wrote",
+                named.trim()
+            ),
+        ));
+    }
+    if !index_dir.join(generation).join(BUILD_INFO_FILE).is_file() {
+        return Err(Error::index(
+            index_dir.join(generation),
+            "the generation CURRENT names is gone",
+        ));
+    }
+    Ok(())
+}
+
+/// Removes generations other than `keep` (old builds and leftovers of interrupted ones), never
+/// the one `CURRENT` names. Only a build holding the lock calls it, so no other process is
+/// writing any of them. Failures are ignored: a leftover directory costs disk, not correctness.
 fn remove_other_generations(index_dir: &Path, keep: &str) {
     let Ok(entries) = std::fs::read_dir(index_dir) else {
         return;
     };
+    let current = std::fs::read_to_string(index_dir.join(CURRENT_FILE)).unwrap_or_default();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(GENERATION_PREFIX) && name != keep {
+        if name.starts_with(GENERATION_PREFIX) && name != keep && name != current.trim() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
@@ -307,8 +397,14 @@ fn copy_lexicon(corpus_dir: &Path, gen_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Opens the live generation of `index_dir` with the lexicon it was built with.
+/// Opens the live generation of `index_dir` with the lexicon it was built with, read into
+/// memory when small enough (see [`IN_MEMORY_MAX_BYTES_ENV`]), after checking every file of
+/// its segments against its checksum: a damaged file is an [`Error::Index`] naming it. It holds
+/// the lock of `index_dir` shared meanwhile ([`BuildLock::shared`]), so no build removes the
+/// generation while it is read.
 pub fn open_current(index_dir: &Path) -> Result<IndexHandle> {
+    // No build removes a generation while this process reads one.
+    let _reading = BuildLock::shared(index_dir, BuildLock::wait_from_env()?)?;
     let current = index_dir.join(CURRENT_FILE);
     let generation = std::fs::read_to_string(&current)
         .map_err(|e| Error::index(&current, format!("no live generation ({e})")))?;
@@ -326,7 +422,19 @@ pub fn open_current(index_dir: &Path) -> Result<IndexHandle> {
     }
     let lexicon = Lexicon::load(&gen_dir)?;
     let segmenter = Arc::new(Segmenter::new(lexicon.segmenter_words()));
-    let index = Index::open_in_dir(&gen_dir).map_err(|e| Error::index(&gen_dir, e))?;
+    let in_memory_max = bytes_from_env(IN_MEMORY_MAX_BYTES_ENV, DEFAULT_IN_MEMORY_MAX_BYTES)?;
+    let index = open_generation(&gen_dir, in_memory_max)?;
+    let damaged = index
+        .validate_checksum()
+        .map_err(|e| Error::index(&gen_dir, e))?;
+    if !damaged.is_empty() {
+        let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+        names.sort();
+        return Err(Error::index(
+            &gen_dir,
+            format!("damaged: {} failed its checksum", names.join(", ")),
+        ));
+    }
     register_tokenizers(index.tokenizers(), Arc::clone(&segmenter));
     Ok(IndexHandle {
         dir: gen_dir,
@@ -335,6 +443,51 @@ pub fn open_current(index_dir: &Path) -> Result<IndexHandle> {
         segmenter,
         info,
     })
+}
+
+/// Opens the tantivy index of `gen_dir`: read whole into memory when its files take at most
+/// `in_memory_max` bytes, so that a file changed or truncated under the running process (a
+/// `cp` restore over the live directory) cannot crash it with SIGBUS; memory-mapped otherwise.
+fn open_generation(gen_dir: &Path, in_memory_max: u64) -> Result<Index> {
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    for entry in std::fs::read_dir(gen_dir).map_err(|e| Error::io(gen_dir, e))? {
+        let entry = entry.map_err(|e| Error::io(gen_dir, e))?;
+        let metadata = entry.metadata().map_err(|e| Error::io(entry.path(), e))?;
+        let name = entry.file_name();
+        // tantivy's lock files stay behind: in memory, an existing lock file reads as held.
+        let lock = name.to_string_lossy().starts_with(TANTIVY_LOCK_PREFIX);
+        if metadata.is_file() && name != BUILD_INFO_FILE && !lock {
+            total += metadata.len();
+            files.push(entry.path());
+        }
+    }
+    if total > in_memory_max {
+        return Index::open_in_dir(gen_dir).map_err(|e| Error::index(gen_dir, e));
+    }
+    let directory = RamDirectory::create();
+    for path in files {
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let name = path
+            .strip_prefix(gen_dir)
+            .expect("a file of the generation");
+        directory
+            .atomic_write(name, &bytes)
+            .map_err(|e| Error::io(&path, e))?;
+    }
+    Index::open(directory).map_err(|e| Error::index(gen_dir, e))
+}
+
+/// The number of bytes the environment variable `name` sets, else `default`; a malformed value
+/// is refused, naming the variable.
+fn bytes_from_env(name: &str, default: u64) -> Result<u64> {
+    match std::env::var(name) {
+        Ok(value) => value
+            .trim()
+            .parse()
+            .map_err(|e| Error::Setting(format!("{name}={value:?} is not a number of bytes: {e}"))),
+        Err(_) => Ok(default),
+    }
 }
 
 /// Whether the index must be (re)built: it has no readable live generation, or a corpus or

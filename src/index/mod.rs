@@ -2,12 +2,17 @@
 //!
 //! Layout: `index/CURRENT` names the live generation directory `index/gen-…`. A build writes a
 //! fresh generation and then replaces `CURRENT` by an atomic rename, so no reader ever sees half
-//! an index, and a failed build leaves the previous generation serving.
+//! an index, and a failed build leaves the previous generation serving. Builds hold the lock of
+//! the directory ([`BuildLock`]), so one runs at a time.
 
 mod build;
+mod lock;
 mod schema;
 
 pub use build::{
-    build, corpus_sources, is_stale, open_current, town_key, BuildInfo, IndexHandle, LISTS_DIR,
+    build, corpus_sources, is_stale, open_current, town_key, BuildInfo, IndexHandle,
+    BUILD_TIME_LIMIT_ENV, DEFAULT_BUILD_TIME_LIMIT, DEFAULT_IN_MEMORY_MAX_BYTES,
+    IN_MEMORY_MAX_BYTES_ENV, LISTS_DIR,
 };
+pub use lock::{BuildLock, DEFAULT_LOCK_WAIT, LOCK_FILE, LOCK_WAIT_ENV};
 pub use schema::DutySchema;

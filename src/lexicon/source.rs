@@ -31,13 +31,27 @@ impl LexiconError {
 }
 
 /// The meaningful lines of a lexicon file: `(line number, trimmed text)`, skipping blank lines
-/// and `#` comments. A missing file has no lines.
+/// and `#` comments. A missing file has no lines. The file may be in any encoding
+/// [`crate::corpus::decode`] reads.
 pub fn content_lines(path: &Path) -> Result<Vec<(usize, String)>, LexiconError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(LexiconError::io(path, e)),
     };
+    let (text, encoding) = crate::corpus::decode(path, &bytes).map_err(|error| {
+        LexiconError::at(
+            path,
+            error.line,
+            format!(
+                "byte offset {}: not valid {}{}; save the file as UTF-8",
+                error.offset, error.encoding, error.tried
+            ),
+        )
+    })?;
+    if encoding != "UTF-8" {
+        tracing::info!(file = %path.display(), encoding, "lexicon file read");
+    }
     Ok(text
         .lines()
         .enumerate()

@@ -430,6 +430,29 @@ impl Engine {
             .transpose()
     }
 
+    /// Reads the first item of every segment back, by its address and by its id, and returns
+    /// the last one read: what `/healthz` checks beside a search (for that item's title), so
+    /// that a damaged store or term index shows.
+    pub fn self_check(&self) -> Result<Option<Item>> {
+        let searcher = self.reader.searcher();
+        let mut last = None;
+        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+            let Some(doc) = segment.doc_ids_alive().next() else {
+                continue;
+            };
+            let address = tantivy::DocAddress::new(ordinal as u32, doc);
+            let item = self.stored_item(&searcher, address)?;
+            if self.item(&item.id)?.is_none() {
+                return Err(Error::index(
+                    &self.dir,
+                    format!("item {} is stored but not found by its id", item.id),
+                ));
+            }
+            last = Some(item);
+        }
+        Ok(last)
+    }
+
     fn stored_item(&self, searcher: &Searcher, address: tantivy::DocAddress) -> Result<Item> {
         let doc: TantivyDocument = searcher
             .doc(address)

@@ -1,19 +1,50 @@
 //! Who may reindex over HTTP: the holder of the admin token, presented as
 //! `Authorization: Bearer TOKEN` and compared in constant time. Without a configured token the
-//! admin routes answer 403 to everyone.
+//! admin routes answer 403 to everyone. The same kind of token, when configured, guards
+//! `/metrics`. A wrong token is logged as a warning at most once a minute, with the count of
+//! the refusals since, so a client guessing tokens cannot flood the log.
 
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 
 use super::error::ApiError;
 
-/// The secret that unlocks `POST /admin/reindex`. Its `Debug` output never shows it.
+/// The secret that unlocks `POST /admin/reindex` (or `/metrics`). Its `Debug` output never
+/// shows it. Clones share one log of refusals.
 #[derive(Clone)]
-pub struct AdminToken(Arc<[u8]>);
+pub struct AdminToken {
+    secret: Arc<[u8]>,
+    refusals: Arc<RefusalLog>,
+}
+
+/// How often at most a wrong token is logged as a warning.
+const WARN_EVERY: Duration = Duration::from_secs(60);
+
+/// When a wrong token was last logged, and how many were refused since without a log line.
+#[derive(Debug, Default)]
+struct RefusalLog {
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+impl RefusalLog {
+    /// Notes a refusal at `now`: `Some(n)` when it is to be logged, `n` being the refusals
+    /// left unlogged since the last line; `None` within [`WARN_EVERY`] of that line.
+    fn note(&self, now: Instant) -> Option<u64> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let (last, unlogged) = &mut *state;
+        if last.is_some_and(|last| now.duration_since(last) < WARN_EVERY) {
+            *unlogged += 1;
+            return None;
+        }
+        *last = Some(now);
+        Some(std::mem::take(unlogged))
+    }
+}
 
 impl AdminToken {
     /// Fewest characters a token may have: a short one could be guessed.
@@ -37,7 +68,10 @@ impl AdminToken {
                     .into(),
             );
         }
-        Ok(AdminToken(token.as_bytes().into()))
+        Ok(AdminToken {
+            secret: token.as_bytes().into(),
+            refusals: Arc::default(),
+        })
     }
 
     /// The token held in the file at `path` (a trailing newline is dropped).
@@ -49,7 +83,7 @@ impl AdminToken {
 
     /// Whether `presented` is the token, compared in constant time.
     pub fn verify(&self, presented: &[u8]) -> bool {
-        constant_time_eq(presented, &self.0)
+        constant_time_eq(presented, &self.secret)
     }
 }
 
@@ -83,21 +117,44 @@ pub(super) fn authorize(token: Option<&AdminToken>, headers: &HeaderMap) -> Resu
              (DUTY_SEARCH_ADMIN_TOKEN or --admin-token-file), or send the server SIGHUP",
         ));
     };
+    check_bearer(token, headers, "admin")
+}
+
+/// Lets a `/metrics` request through when no metrics token is configured or it presents the
+/// one configured: 401 when none is presented, 403 when it is wrong.
+pub(super) fn authorize_metrics(
+    token: Option<&AdminToken>,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    token.map_or(Ok(()), |token| check_bearer(token, headers, "metrics"))
+}
+
+/// 401 unless the request presents a bearer token, 403 (logged, at most once a minute) unless
+/// it is `token`; `what` names the token in messages (`admin`, `metrics`).
+fn check_bearer(token: &AdminToken, headers: &HeaderMap, what: &str) -> Result<(), ApiError> {
     let presented = headers
         .get(AUTHORIZATION)
         .and_then(|value| bearer(value.as_bytes()));
     let Some(presented) = presented else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "missing admin token: send Authorization: Bearer TOKEN",
+            format!("missing {what} token: send Authorization: Bearer TOKEN"),
         ));
     };
     if token.verify(presented) {
-        Ok(())
-    } else {
-        tracing::warn!("admin request refused: wrong token");
-        Err(ApiError::new(StatusCode::FORBIDDEN, "wrong admin token"))
+        return Ok(());
     }
+    if let Some(unlogged) = token.refusals.note(Instant::now()) {
+        tracing::warn!(
+            token = what,
+            refused_unlogged = unlogged,
+            "request refused: wrong token (logged at most once a minute)"
+        );
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        format!("wrong {what} token"),
+    ))
 }
 
 /// The credentials of an `Authorization: Bearer …` value (the scheme in any case).
@@ -137,6 +194,19 @@ mod tests {
         assert!(token.verify(b"0123456789abcdef"));
         assert!(!token.verify(b"0123456789abcdeF"));
         assert_eq!(format!("{token:?}"), "AdminToken(<redacted>)");
+    }
+
+    #[test]
+    fn wrong_tokens_are_logged_at_most_once_a_minute_with_the_count_since() {
+        let log = RefusalLog::default();
+        let start = Instant::now();
+        assert_eq!(log.note(start), Some(0));
+        for second in 1..60 {
+            assert_eq!(log.note(start + Duration::from_secs(second)), None);
+        }
+        assert_eq!(log.note(start + WARN_EVERY), Some(59));
+        assert_eq!(log.note(start + WARN_EVERY + Duration::from_secs(1)), None);
+        assert_eq!(log.note(start + WARN_EVERY * 3), Some(1));
     }
 
     #[test]

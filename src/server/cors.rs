@@ -102,6 +102,20 @@ impl CorsPolicy {
         CorsPolicy::new(policies.into_iter().flat_map(|p| p.origins).collect())
     }
 
+    /// The `frame-ancestors` directive of `/embed`: the server's own pages and the allowed
+    /// origins may frame it; `None` (no directive, any page may) when every origin is allowed.
+    pub(super) fn frame_ancestors(&self) -> Option<String> {
+        if self.origins.contains(&CorsOrigin::Any) {
+            return None;
+        }
+        let mut directive = String::from("frame-ancestors 'self'");
+        for origin in &self.origins {
+            directive.push(' ');
+            directive.push_str(&origin.to_string());
+        }
+        Some(directive)
+    }
+
     /// The layer answering preflights and adding `Access-Control-Allow-Origin` to answers for an
     /// allowed origin only. The API is read-only and takes no credentials: GET and HEAD, and
     /// POST with a JSON body (`Content-Type: application/json`) for a long search.
@@ -186,7 +200,16 @@ mod tests {
         assert_eq!(origins, ["http://a.example:8000", "https://b.example"]);
         assert!("".parse::<CorsPolicy>().unwrap().origins().is_empty());
         assert!("http://a.example,ftp://b".parse::<CorsPolicy>().is_err());
+        assert_eq!(
+            policy.frame_ancestors().as_deref(),
+            Some("frame-ancestors 'self' http://a.example:8000 https://b.example")
+        );
+        assert_eq!(
+            CorsPolicy::default().frame_ancestors().as_deref(),
+            Some("frame-ancestors 'self'")
+        );
         let merged = CorsPolicy::merge([policy, "*".parse().unwrap()]);
         assert_eq!(merged.origins().len(), 3);
+        assert_eq!(merged.frame_ancestors(), None);
     }
 }

@@ -2,8 +2,8 @@
 //! request target longer than `max_uri_bytes` (414), a body larger than `max_body_bytes` (413),
 //! a request not answered within `request_timeout` (503), and a request arriving while
 //! `max_concurrent_requests` are being answered (503 at once, rather than a queue). A client
-//! taking longer than `header_read_timeout` to send a request head is disconnected by the
-//! server of [`super::serve`].
+//! taking longer than `header_read_timeout` to send a request head is disconnected, and a
+//! connection beyond `max_connections` is closed, by the server of [`super::serve`].
 
 use std::time::Duration;
 
@@ -35,6 +35,9 @@ pub struct Limits {
     /// is disconnected, so a client dribbling its head (slowloris) or a kept-alive connection
     /// left idle does not hold a connection. Must not be zero.
     pub header_read_timeout: Duration,
+    /// Most client connections open at once; one more is closed as soon as it is accepted
+    /// (logged and counted), so idle or stalled clients cannot take every file descriptor.
+    pub max_connections: usize,
 }
 
 impl Limits {
@@ -48,6 +51,9 @@ impl Limits {
     pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 128;
     /// 10 seconds to send a request head; a browser sends one in a single packet.
     pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+    /// 1,000 connections: a township's desks and portals keep a few dozen, and it stays under
+    /// the usual open-file limit of 1,024 even where that cannot be raised.
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 1_000;
 }
 
 impl Default for Limits {
@@ -58,6 +64,7 @@ impl Default for Limits {
             request_timeout: Limits::DEFAULT_REQUEST_TIMEOUT,
             max_concurrent_requests: Limits::DEFAULT_MAX_CONCURRENT_REQUESTS,
             header_read_timeout: Limits::DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: Limits::DEFAULT_MAX_CONNECTIONS,
         }
     }
 }

@@ -8,12 +8,19 @@
 //! with a bare status line and an empty body, then closes the connection. They never reach the
 //! router: they carry no request id, and are neither logged nor counted in the metrics.
 //!
+//! At most [`Limits::max_connections`] connections are open at once: one more is closed as
+//! soon as it is accepted, counted in `duty_search_connections_refused_total` and logged (at
+//! most once a minute).
+//!
 //! [`Limits::header_read_timeout`]: super::Limits::header_read_timeout
+//! [`Limits::max_connections`]: super::Limits::max_connections
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::pin;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use hyper::server::conn::http1;
@@ -21,8 +28,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
-use super::{app, AppState};
+use super::{app, AppState, Metrics};
 
 /// Serves the router of [`app`] for `state` on `listener` over HTTP/1.1 until `shutdown`
 /// resolves; then stops accepting connections, closes the idle ones and returns once the
@@ -32,14 +40,72 @@ use super::{app, AppState};
 /// and the server goes on.
 pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()>) {
     let header_read_timeout = state.limits.header_read_timeout;
-    serve_router(listener, app(state), header_read_timeout, shutdown).await;
+    let connections = Connections::new(state.limits.max_connections, Arc::clone(&state.metrics));
+    serve_router(
+        listener,
+        app(state),
+        header_read_timeout,
+        connections,
+        shutdown,
+    )
+    .await;
 }
+
+/// Raises the process's open-file soft limit to its hard limit, so that the connection cap,
+/// not the usual soft limit of 1,024, bounds the connections; returns the limit now in force.
+pub fn raise_open_file_limit() -> io::Result<u64> {
+    rlimit::increase_nofile_limit(u64::MAX)
+}
+
+/// How many connections may be open at once, and where refusals are counted.
+struct Connections {
+    open: Arc<Semaphore>,
+    max: usize,
+    metrics: Arc<Metrics>,
+    /// When a refusal was last logged, and how many since were not: one line a minute at most.
+    refusals: Mutex<(Option<Instant>, u64)>,
+}
+
+impl Connections {
+    fn new(max: usize, metrics: Arc<Metrics>) -> Connections {
+        Connections {
+            open: Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS))),
+            max,
+            metrics,
+            refusals: Mutex::new((None, 0)),
+        }
+    }
+
+    /// Counts and logs (at most once a minute, with the number since) a connection from
+    /// `peer` closed because `max` are open.
+    fn refused(&self, peer: SocketAddr) {
+        self.metrics.record_connection_refused();
+        let mut refusals = self.refusals.lock().unwrap_or_else(PoisonError::into_inner);
+        let (last, unlogged) = &mut *refusals;
+        let now = Instant::now();
+        if last.is_some_and(|last| now.duration_since(last) < REFUSAL_LOG_EVERY) {
+            *unlogged += 1;
+            return;
+        }
+        *last = Some(now);
+        tracing::warn!(
+            %peer,
+            max_connections = self.max,
+            refused_unlogged = std::mem::take(unlogged),
+            "connection closed: the connection cap is reached (logged at most once a minute)"
+        );
+    }
+}
+
+/// How often at most a refused connection is logged.
+const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(60);
 
 /// [`serve`] for any `router`; the tests serve a router of their own with it.
 async fn serve_router(
     listener: TcpListener,
     router: Router,
     header_read_timeout: Duration,
+    connections: Connections,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut http = http1::Builder::new();
@@ -67,9 +133,15 @@ async fn serve_router(
                 }
             }
         };
+        let Ok(open) = Arc::clone(&connections.open).try_acquire_owned() else {
+            drop(stream);
+            connections.refused(peer);
+            continue;
+        };
         let connection =
             graceful.watch(http.serve_connection(TokioIo::new(stream), service.clone()));
         tokio::spawn(async move {
+            let _open = open;
             if let Err(error) = connection.await {
                 tracing::debug!(%peer, %error, "connection closed on an error");
             }
@@ -91,11 +163,9 @@ fn is_connection_error(error: &io::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
-    use tokio::sync::{mpsc, Semaphore};
+    use tokio::sync::mpsc;
 
     use super::*;
 
@@ -132,9 +202,16 @@ mod tests {
                 .expect("a local port");
             let address = listener.local_addr().expect("an address");
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-            let server = tokio::spawn(serve_router(listener, router, PATIENCE, async move {
-                let _ = stopped.await;
-            }));
+            let connections = Connections::new(16, Arc::default());
+            let server = tokio::spawn(serve_router(
+                listener,
+                router,
+                PATIENCE,
+                connections,
+                async move {
+                    let _ = stopped.await;
+                },
+            ));
             Held {
                 address,
                 started,

@@ -4,16 +4,17 @@
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use axum::http::StatusCode;
-use tokio::sync::Semaphore;
+use tokio::sync::{watch, Semaphore};
 
 use super::error::ApiError;
 use crate::corpus::CorpusError;
 use crate::error::Error;
 use crate::index::BuildInfo;
-use crate::search::{Engine, LiveIndex, SearchRequest, SearchResponse};
+use crate::search::{Engine, LiveIndex, SearchRequest, SearchResponse, MAX_QUERY_CHARS};
 
 /// The largest index searched on the async worker itself rather than on a blocking thread: a
 /// few towns' lists, searched in well under a millisecond.
@@ -28,6 +29,8 @@ pub struct LiveEngine {
     searching: Arc<Semaphore>,
     /// Indexes of at most this many items are searched on the async worker itself.
     inline_items: u64,
+    /// The rebuild running, if any.
+    job: Arc<Mutex<Option<Job>>>,
 }
 
 impl LiveEngine {
@@ -38,6 +41,7 @@ impl LiveEngine {
             index: Arc::new(index),
             searching: Arc::new(Semaphore::new(cores)),
             inline_items: INLINE_SEARCH_ITEMS,
+            job: Arc::default(),
         }
     }
 
@@ -86,26 +90,117 @@ impl LiveEngine {
         .map_err(|panic| Error::index("search", format!("the search panicked: {panic}")))?
     }
 
-    /// Rebuilds the index from the corpus and swaps the new engine in (see
-    /// [`LiveIndex::rebuild`]). It runs on a blocking thread to its end even when the client
-    /// hangs up, so the engine in memory is always the one `index/CURRENT` names.
-    pub async fn reindex(&self) -> Result<BuildInfo, ReindexError> {
-        let index = Arc::clone(&self.index);
-        let corpus_dir = index
-            .corpus_dir()
-            .ok_or(ReindexError::NoCorpus)?
-            .to_path_buf();
-        tokio::task::spawn_blocking(move || index.rebuild())
-            .await
-            .map_err(|panic| {
-                ReindexError::Failed(Error::index(
-                    &corpus_dir,
-                    format!("the reindex panicked: {panic}"),
-                ))
-            })?
-            .ok_or(ReindexError::NoCorpus)?
-            .map_err(|error| ReindexError::refused_or_failed(error, &corpus_dir))
+    /// Whether the engine answering now can answer: it reads items back
+    /// ([`Engine::self_check`]) and searches, as a request would, for the title of one of them,
+    /// which must find items (reading their stored text too); a panic is an error.
+    pub async fn check(&self) -> Result<(), Error> {
+        let engine = self.current();
+        let item = std::panic::catch_unwind(AssertUnwindSafe(|| engine.self_check()))
+            .map_err(|_| Error::index("health check", "reading items back panicked"))??;
+        let Some(item) = item else {
+            return Ok(());
+        };
+        let title: String = item.title.chars().take(MAX_QUERY_CHARS).collect();
+        let response = self.search(SearchRequest::new(&title)?).await?;
+        if response.hits.is_empty() {
+            return Err(Error::index(
+                &engine.info().generation,
+                format!("a search for the title of item {} found nothing", item.id),
+            ));
+        }
+        Ok(())
     }
+
+    /// Rebuilds the index from the corpus and swaps the new engine in (see
+    /// [`LiveIndex::rebuild`]), as one job: while a rebuild runs, another request joins it and
+    /// gets its outcome rather than queueing a rebuild of its own (before, each waiting request
+    /// rebuilt again after the one before, its client long gone). The rebuild runs on a
+    /// blocking thread to its end even when every client hangs up, so the engine in memory is
+    /// always the one `index/CURRENT` names.
+    pub async fn reindex(&self) -> Reindex {
+        let (job, joined) = {
+            let mut running = self.job.lock().unwrap_or_else(PoisonError::into_inner);
+            match &*running {
+                Some(job) => {
+                    tracing::info!(
+                        started_at = %humantime::format_rfc3339_seconds(job.started_at),
+                        "reindex request joins the rebuild already running"
+                    );
+                    (job.clone(), true)
+                }
+                None => {
+                    let job = self.start_rebuild();
+                    *running = Some(job.clone());
+                    (job, false)
+                }
+            }
+        };
+        let mut outcome = job.outcome;
+        let result = match outcome.wait_for(Option::is_some).await {
+            Ok(done) => done.clone().expect("waited for an outcome"),
+            Err(_) => Err(Arc::new(ReindexError::Failed(Error::index(
+                "reindex",
+                "the rebuild ended without an outcome",
+            )))),
+        };
+        Reindex {
+            result,
+            joined,
+            started_at: job.started_at,
+        }
+    }
+
+    /// Starts a rebuild on a blocking thread; it clears the running job and then publishes
+    /// its outcome when it ends, a panic included.
+    fn start_rebuild(&self) -> Job {
+        let (publish, outcome) = watch::channel(None);
+        let index = Arc::clone(&self.index);
+        let running = Arc::clone(&self.job);
+        tokio::task::spawn_blocking(move || {
+            let corpus_dir = index.corpus_dir().map(Path::to_path_buf);
+            let rebuilt = std::panic::catch_unwind(AssertUnwindSafe(|| index.rebuild()));
+            let result = match (rebuilt, corpus_dir) {
+                (Ok(Some(Ok(info))), _) => Ok(info),
+                (Ok(Some(Err(error))), Some(corpus_dir)) => {
+                    Err(ReindexError::refused_or_failed(error, &corpus_dir))
+                }
+                (Ok(_), _) => Err(ReindexError::NoCorpus),
+                (Err(_), _) => Err(ReindexError::Failed(Error::index(
+                    "reindex",
+                    "the reindex panicked",
+                ))),
+            };
+            *running.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            publish.send_replace(Some(result.map_err(Arc::new)));
+        });
+        Job {
+            started_at: SystemTime::now(),
+            outcome,
+        }
+    }
+}
+
+/// A rebuild running, which reindex requests join.
+#[derive(Clone)]
+struct Job {
+    /// When it started.
+    started_at: SystemTime,
+    /// Its outcome, once it has one.
+    outcome: watch::Receiver<Option<ReindexResult>>,
+}
+
+/// What a rebuild ended with, shared by every request that joined it.
+pub type ReindexResult = Result<BuildInfo, Arc<ReindexError>>;
+
+/// The outcome of a reindex request.
+#[derive(Debug)]
+pub struct Reindex {
+    /// What the rebuild ended with.
+    pub result: ReindexResult,
+    /// Whether the request joined a rebuild already running rather than starting it.
+    pub joined: bool,
+    /// When that rebuild started.
+    pub started_at: SystemTime,
 }
 
 impl From<Arc<Engine>> for LiveEngine {
@@ -133,10 +228,9 @@ impl ReindexError {
     /// directory under `corpus_dir`), `Failed` otherwise.
     fn refused_or_failed(error: Error, corpus_dir: &Path) -> ReindexError {
         let about_corpus = match &error {
-            Error::Corpus(_)
-            | Error::Lexicon(_)
-            | Error::EmptyCorpus(_)
-            | Error::DuplicateTown { .. } => true,
+            Error::Corpus(_) | Error::EmptyCorpus(_) | Error::DuplicateTown { .. } => true,
+            // A generation's copy of the lexicon is the index's, not the corpus's.
+            Error::Lexicon(error) => error.path.starts_with(corpus_dir),
             Error::Io { path, .. } => path.starts_with(corpus_dir),
             _ => false,
         };
@@ -164,6 +258,9 @@ impl ReindexError {
             Error::Corpus(CorpusError::Parse { path, source }) => {
                 Some((path.clone(), Some(source.line)))
             }
+            Error::Corpus(CorpusError::Encoding(error)) => {
+                Some((error.path.clone(), Some(error.line)))
+            }
             Error::Corpus(CorpusError::Io { path, .. }) => Some((path.clone(), None)),
             Error::Lexicon(error) => {
                 Some((error.path.clone(), (error.line > 0).then_some(error.line)))
@@ -172,19 +269,24 @@ impl ReindexError {
             | Error::DuplicateTown { path, .. }
             | Error::Judgments { path, .. }
             | Error::Io { path, .. }
-            | Error::Index { path, .. } => Some((path.clone(), None)),
+            | Error::Index { path, .. }
+            | Error::BuildLocked { path, .. }
+            | Error::BuildTimedOut { path, .. } => Some((path.clone(), None)),
             _ => None,
         }
     }
 }
 
-impl From<ReindexError> for ApiError {
-    /// 422 with the file and line for a refused corpus, 409 without a corpus, 500 otherwise: the
+impl From<&ReindexError> for ApiError {
+    /// 422 with the file and line for a refused corpus, 409 without a corpus or while another
+    /// process's build of the index held its lock for too long, 500 otherwise: the
     /// caller is an administrator, so the message is the whole error.
-    fn from(error: ReindexError) -> ApiError {
-        let status = match &error {
+    fn from(error: &ReindexError) -> ApiError {
+        let status = match error {
             ReindexError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ReindexError::NoCorpus => StatusCode::CONFLICT,
+            ReindexError::NoCorpus | ReindexError::Failed(Error::BuildLocked { .. }) => {
+                StatusCode::CONFLICT
+            }
             ReindexError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let location = error.location();

@@ -27,6 +27,8 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, u16), Series>>,
     zero_hit: AtomicU64,
     reindexes: [AtomicU64; 3],
+    panics: AtomicU64,
+    connections_refused: AtomicU64,
 }
 
 /// Requests of one route and status: their count and latency histogram.
@@ -56,6 +58,16 @@ impl Metrics {
     /// Counts a search that matched no item.
     pub fn record_zero_hit(&self) {
         self.zero_hit.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a connection closed at once because the connection cap was reached.
+    pub fn record_connection_refused(&self) {
+        self.connections_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a request whose handler panicked (answered 500).
+    pub fn record_panic(&self) {
+        self.panics.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a reindex that ended with `outcome`: `ok`, `refused` or `failed`.
@@ -108,6 +120,28 @@ impl Metrics {
             );
         }
         drop(requests);
+        header(
+            &mut out,
+            "duty_search_connections_refused_total",
+            "counter",
+            "Connections closed as soon as accepted, because the connection cap was reached.",
+        );
+        let _ = writeln!(
+            out,
+            "duty_search_connections_refused_total {}",
+            self.connections_refused.load(Ordering::Relaxed)
+        );
+        header(
+            &mut out,
+            "duty_search_panics_total",
+            "counter",
+            "Requests whose handler panicked, answered 500 (the details are in the log).",
+        );
+        let _ = writeln!(
+            out,
+            "duty_search_panics_total {}",
+            self.panics.load(Ordering::Relaxed)
+        );
         header(
             &mut out,
             "duty_search_zero_hit_queries_total",

@@ -18,6 +18,7 @@ mod pages;
 mod params;
 mod query_log;
 
+use std::any::Any;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,7 +26,7 @@ use axum::body::Bytes;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -36,6 +37,7 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::load_shed::LoadShedLayer;
 use tower::timeout::TimeoutLayer;
 use tower::{BoxError, ServiceBuilder};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -43,13 +45,12 @@ pub use admin::AdminToken;
 pub use cors::{CorsOrigin, CorsPolicy};
 pub use error::ApiError;
 pub use limits::Limits;
-pub use listen::serve;
-pub use live::{LiveEngine, ReindexError, INLINE_SEARCH_ITEMS};
+pub use listen::{raise_open_file_limit, serve};
+pub use live::{LiveEngine, Reindex, ReindexError, ReindexResult, INLINE_SEARCH_ITEMS};
 pub use metrics::Metrics;
-pub use query_log::{QueryLog, ZeroHitReport};
+pub use query_log::{QueryLog, QueryLogLimits, ZeroHitReport};
 
 use crate::corpus::Item;
-use crate::index::BuildInfo;
 use crate::search::SearchRequest;
 use observe::SearchOutcome;
 
@@ -65,6 +66,8 @@ pub struct AppState {
     pub limits: Limits,
     /// The token `POST /admin/reindex` requires; without one, reindexing over HTTP is off.
     pub admin_token: Option<AdminToken>,
+    /// The token `GET /metrics` requires, if any (default: none, `/metrics` is open).
+    pub metrics_token: Option<AdminToken>,
     /// Where answered searches are logged, if anywhere (default: nowhere).
     pub query_log: Option<QueryLog>,
     /// The counters `GET /metrics` reports.
@@ -73,27 +76,42 @@ pub struct AppState {
 
 impl AppState {
     /// The state for `engine` with the defaults: same origin only, default limits, no admin
-    /// token, no query log, fresh metrics.
+    /// or metrics token, no query log, fresh metrics.
     pub fn new(engine: impl Into<LiveEngine>) -> AppState {
         AppState {
             engine: engine.into(),
             cors: CorsPolicy::default(),
             limits: Limits::default(),
             admin_token: None,
+            metrics_token: None,
             query_log: None,
             metrics: Arc::default(),
         }
     }
 
     /// Rebuilds the index from the corpus and swaps it in (what `POST /admin/reindex` and
-    /// SIGHUP do), logging and counting the outcome. On failure the previous index keeps
-    /// serving.
-    pub async fn reindex(&self) -> Result<BuildInfo, ReindexError> {
+    /// SIGHUP do), logging and counting the outcome of each rebuild once; a request made while
+    /// a rebuild runs joins it (see [`LiveEngine::reindex`]). On failure the previous index
+    /// keeps serving.
+    pub async fn reindex(&self) -> Reindex {
         let started = Instant::now();
-        let result = self.engine.reindex().await;
+        let reindex = self.engine.reindex().await;
         let took_ms = started.elapsed().as_secs_f64() * 1000.0;
-        match &result {
-            Ok(info) => {
+        let started_at = humantime::format_rfc3339_seconds(reindex.started_at).to_string();
+        match (&reindex.result, reindex.joined) {
+            (Ok(info), true) => tracing::info!(
+                generation = %info.generation,
+                %started_at,
+                took_ms,
+                "reindex joined the rebuild already running; it succeeded"
+            ),
+            (Err(error), true) => tracing::info!(
+                %error,
+                %started_at,
+                took_ms,
+                "reindex joined the rebuild already running; it failed"
+            ),
+            (Ok(info), false) => {
                 self.metrics.record_reindex("ok");
                 tracing::info!(
                     items = info.items,
@@ -102,14 +120,18 @@ impl AppState {
                     "reindexed; the new index is live"
                 );
             }
-            Err(error) => {
+            (Err(error), false) => {
                 self.metrics.record_reindex(error.outcome());
                 tracing::error!(%error, took_ms, "reindex failed; the previous index keeps serving");
             }
         }
-        result
+        reindex
     }
 }
+
+/// Admin requests answered at once, apart from the searches' slots; one more gets 503. They
+/// join one rebuild, so a few are plenty.
+pub const ADMIN_CONCURRENT_REQUESTS: usize = 8;
 
 /// The router with every route of the service, under the state's limits.
 pub fn app(state: AppState) -> Router {
@@ -118,9 +140,10 @@ pub fn app(state: AppState) -> Router {
         limits.max_concurrent_requests.min(Semaphore::MAX_PERMITS),
     ));
     let shed = move |error: BoxError| async move { limits::refused(&error, &limits) };
+    let framing = state.cors.frame_ancestors();
     let public = Router::new()
         .route("/", get(pages::search_page))
-        .route("/embed", get(pages::embed_page))
+        .route("/embed", get(move || pages::embed_page(framing)))
         .route("/widget.js", get(pages::widget))
         .route("/assets/{name}", get(pages::asset))
         .route("/api/search", get(search).post(search_posted))
@@ -136,20 +159,27 @@ pub fn app(state: AppState) -> Router {
                 )))
                 .layer(TimeoutLayer::new(limits.request_timeout)),
         );
-    // A reindex may take longer than a request may: it is capped but not timed out.
+    // A reindex may take longer than a request may: it is capped but not timed out (the build
+    // has its own time limit), and has slots of its own, so reindex requests never take the
+    // slots searches need.
     let admin = Router::new().route("/admin/reindex", post(reindex)).layer(
         ServiceBuilder::new()
             .layer(HandleErrorLayer::new(shed))
             .layer(LoadShedLayer::new())
-            .layer(GlobalConcurrencyLimitLayer::with_semaphore(permits)),
+            .layer(GlobalConcurrencyLimitLayer::new(ADMIN_CONCURRENT_REQUESTS)),
     );
+    // CORS answers preflights (every OPTIONS) of known routes only: an unknown path is 404
+    // whatever the method.
     public
         .merge(admin)
-        .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(state.cors.layer())
+        .fallback(not_found)
+        .layer(CatchPanicLayer::custom(answer_panic(Arc::clone(
+            &state.metrics,
+        ))))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(from_fn_with_state(limits, limits::limit_uri))
-        .layer(state.cors.layer())
         .layer(from_fn_with_state(limits, limits::json_errors))
         .layer(SetResponseHeaderLayer::overriding(
             X_CONTENT_TYPE_OPTIONS,
@@ -208,23 +238,54 @@ async fn item(
     Ok(Json(value))
 }
 
-async fn healthz(State(state): State<AppState>) -> Json<Value> {
+/// What a request whose handler panicked is answered: a JSON 500, the panic logged (by
+/// [`ApiError::internal`]) and counted, instead of a dropped connection.
+fn answer_panic(
+    metrics: Arc<Metrics>,
+) -> impl Fn(Box<dyn Any + Send + 'static>) -> Response + Clone {
+    move |panic| {
+        metrics.record_panic();
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("no message");
+        ApiError::internal(format!("the request's handler panicked: {message}")).into_response()
+    }
+}
+
+/// `GET /healthz`: runs a real search and reads items back ([`LiveEngine::check`]); `ok`, or
+/// 503 `degraded` with the error when the index serving cannot answer.
+async fn healthz(State(state): State<AppState>) -> Response {
     let engine = state.engine.current();
     let info = engine.info();
-    Json(json!({
+    let mut body = json!({
         "status": "ok",
         "items": engine.num_items(),
         "towns": info.towns,
         "built_at": info.built_at_text,
         "built_at_unix": info.built_at,
-    }))
+    });
+    match state.engine.check().await {
+        Ok(()) => Json(body).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check failed: the index serving is degraded");
+            body["status"] = json!("degraded");
+            body["error"] = json!(error.to_string());
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
+async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    admin::authorize_metrics(state.metrics_token.as_ref(), &headers)?;
+    Ok((
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         state.metrics.render(&state.engine.current()),
-    )
+    ))
 }
 
 async fn reindex(
@@ -232,7 +293,8 @@ async fn reindex(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     admin::authorize(state.admin_token.as_ref(), &headers)?;
-    let info = state.reindex().await?;
+    let reindex = state.reindex().await;
+    let info = reindex.result.map_err(|error| ApiError::from(&*error))?;
     Ok(Json(json!({
         "status": "reindexed",
         "items": info.items,
@@ -240,11 +302,19 @@ async fn reindex(
         "built_at": info.built_at_text,
         "built_at_unix": info.built_at,
         "generation": info.generation,
+        "joined": reindex.joined,
+        "started_at": humantime::format_rfc3339_seconds(reindex.started_at).to_string(),
     })))
 }
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::method_not_allowed("this method is not allowed here: GET (and POST for /api/search)")
+/// 405, naming the methods the route answers.
+async fn method_not_allowed(uri: Uri) -> ApiError {
+    let allowed = match uri.path() {
+        "/admin/reindex" => "only POST is allowed here",
+        "/api/search" => "only GET and POST are allowed here",
+        _ => "only GET is allowed here",
+    };
+    ApiError::method_not_allowed(format!("this method is not allowed: {allowed}"))
 }
 
 async fn not_found() -> ApiError {

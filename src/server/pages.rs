@@ -30,11 +30,11 @@ pub(super) async fn search_page() -> Response {
     page(INDEX_HTML, Some("frame-ancestors 'none'"))
 }
 
-/// `GET /embed`: the compact page for an `<iframe>`, which any page may frame (no
-/// `frame-ancestors`, so even a portal page opened from a file may): it shows the published lists
-/// only and has nothing to click that changes anything.
-pub(super) async fn embed_page() -> Response {
-    page(EMBED_HTML, None)
+/// `GET /embed`: the compact page for an `<iframe>`, which only the server's own pages and the
+/// origins allowed to call the API may frame (`framing`, from [`super::CorsPolicy`]); with every
+/// origin allowed, any page may. A page of another site cannot overlay it to trick staff.
+pub(super) async fn embed_page(framing: Option<String>) -> Response {
+    page(EMBED_HTML, framing.as_deref())
 }
 
 /// `GET /widget.js`: the search box for another site's page, which calls the API cross-origin.
