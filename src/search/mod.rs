@@ -522,13 +522,13 @@ fn round(score: f32) -> f32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::eval::load_judgments;
 
     /// An engine on the real corpus, indexed into a temporary directory that lives as long as
     /// the engine is used.
-    pub(super) fn real_engine() -> (tempfile::TempDir, Engine) {
+    pub(crate) fn real_engine() -> (tempfile::TempDir, Engine) {
         let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
         let index = tempfile::tempdir().unwrap();
         build(&corpus, index.path()).unwrap();

@@ -20,6 +20,11 @@ use crate::search::{Engine, LiveIndex, SearchRequest, SearchResponse, MAX_QUERY_
 /// few towns' lists, searched in well under a millisecond.
 pub const INLINE_SEARCH_ITEMS: u64 = 20_000;
 
+/// Characters from which a query is long (a letter, a pasted work order): its analysis and
+/// search cost ten to thirty times a short query's, so it is searched in a lane of its own on a
+/// blocking thread, where a stream of long queries cannot delay the short ones.
+pub const LONG_QUERY_CHARS: usize = 200;
+
 /// The live engine, and where to rebuild it from.
 #[derive(Clone)]
 pub struct LiveEngine {
@@ -27,6 +32,9 @@ pub struct LiveEngine {
     /// Searches running at once: one per core. A search is CPU work; more threads than cores
     /// would only contend, and each thread costs memory.
     searching: Arc<Semaphore>,
+    /// Long queries searched at once (see [`LONG_QUERY_CHARS`]): all cores but one, so that
+    /// one is always left to the short queries.
+    searching_long: Arc<Semaphore>,
     /// Indexes of at most this many items are searched on the async worker itself.
     inline_items: u64,
     /// The rebuild running, if any.
@@ -40,6 +48,7 @@ impl LiveEngine {
         LiveEngine {
             index: Arc::new(index),
             searching: Arc::new(Semaphore::new(cores)),
+            searching_long: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
             inline_items: INLINE_SEARCH_ITEMS,
             job: Arc::default(),
         }
@@ -70,13 +79,22 @@ impl LiveEngine {
     /// would cost more than the search (and halved the throughput under load). A larger index
     /// is searched on a blocking thread, so that the workers stay free and a timeout can answer
     /// (see [`LiveEngine::search_inline_up_to`]).
+    ///
+    /// A long query ([`LONG_QUERY_CHARS`]) waits for a turn of its own lane instead and is
+    /// always searched on a blocking thread.
     pub async fn search(&self, request: SearchRequest) -> Result<SearchResponse, Error> {
-        let turn = Arc::clone(&self.searching)
+        let long = request.query.chars().count() > LONG_QUERY_CHARS;
+        let lane = if long {
+            &self.searching_long
+        } else {
+            &self.searching
+        };
+        let turn = Arc::clone(lane)
             .acquire_owned()
             .await
             .map_err(|_| Error::index("search", "the search queue is closed"))?;
         let engine = self.current();
-        if engine.num_items() <= self.inline_items {
+        if !long && engine.num_items() <= self.inline_items {
             return std::panic::catch_unwind(AssertUnwindSafe(|| engine.search(&request)))
                 .map_err(|_| Error::index("search", "the search panicked"))?;
         }
@@ -298,5 +316,55 @@ impl From<&ReindexError> for ApiError {
             Some((file, line)) => api.at(file, line),
             None => api,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letter() -> SearchRequest {
+        let text = "村里有人天天晚上在路边烧塑料和垃圾，烟大得呛人，孩子咳嗽了好几天。".repeat(8);
+        assert!(text.chars().count() > LONG_QUERY_CHARS);
+        SearchRequest::new(&text).unwrap()
+    }
+
+    #[tokio::test]
+    async fn long_queries_wait_in_their_own_lane_and_short_ones_pass_them() {
+        let (_index, engine) = crate::search::tests::real_engine();
+        let live = LiveEngine::fixed(Arc::new(engine));
+        // Every turn of the long lane taken, as by long searches running.
+        let lane = live.searching_long.available_permits();
+        let held = Arc::clone(&live.searching_long)
+            .acquire_many_owned(lane as u32)
+            .await
+            .unwrap();
+        let waiting = tokio::spawn({
+            let live = live.clone();
+            async move { live.search(letter()).await }
+        });
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            !waiting.is_finished(),
+            "a long query waits for a turn of its lane"
+        );
+        let short = live
+            .search(SearchRequest::new("秸秆焚烧").unwrap())
+            .await
+            .unwrap();
+        assert!(
+            !short.hits.is_empty(),
+            "a short query does not wait behind the long ones"
+        );
+        assert_eq!(live.searching.available_permits(), live_cores());
+        drop(held);
+        let answered = waiting.await.unwrap().unwrap();
+        assert!(!answered.hits.is_empty());
+    }
+
+    fn live_cores() -> usize {
+        std::thread::available_parallelism().map_or(1, usize::from)
     }
 }
