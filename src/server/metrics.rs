@@ -120,38 +120,26 @@ impl Metrics {
             );
         }
         drop(requests);
-        header(
+        single(
             &mut out,
             "duty_search_connections_refused_total",
             "counter",
             "Connections closed as soon as accepted, because the connection cap was reached.",
+            self.connections_refused.load(Ordering::Relaxed),
         );
-        let _ = writeln!(
-            out,
-            "duty_search_connections_refused_total {}",
-            self.connections_refused.load(Ordering::Relaxed)
-        );
-        header(
+        single(
             &mut out,
             "duty_search_panics_total",
             "counter",
             "Requests whose handler panicked, answered 500 (the details are in the log).",
+            self.panics.load(Ordering::Relaxed),
         );
-        let _ = writeln!(
-            out,
-            "duty_search_panics_total {}",
-            self.panics.load(Ordering::Relaxed)
-        );
-        header(
+        single(
             &mut out,
             "duty_search_zero_hit_queries_total",
             "counter",
             "Searches whose query matched no item (before list, category and department filters).",
-        );
-        let _ = writeln!(
-            out,
-            "duty_search_zero_hit_queries_total {}",
-            self.zero_hit.load(Ordering::Relaxed)
+            self.zero_hit.load(Ordering::Relaxed),
         );
         header(
             &mut out,
@@ -166,23 +154,19 @@ impl Metrics {
                 count.load(Ordering::Relaxed)
             );
         }
-        header(
+        single(
             &mut out,
             "duty_search_index_documents",
             "gauge",
             "Items in the index serving.",
+            engine.num_items(),
         );
-        let _ = writeln!(out, "duty_search_index_documents {}", engine.num_items());
-        header(
+        single(
             &mut out,
             "duty_search_last_reindex_timestamp_seconds",
             "gauge",
             "When the index serving was built (its last reindex), seconds since the Unix epoch.",
-        );
-        let _ = writeln!(
-            out,
-            "duty_search_last_reindex_timestamp_seconds {}",
-            engine.info().built_at
+            engine.info().built_at,
         );
         out
     }
@@ -190,6 +174,12 @@ impl Metrics {
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// A metric of one series without labels: its header and its value.
+fn single(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    header(out, name, kind, help);
+    let _ = writeln!(out, "{name} {value}");
 }
 
 /// A label value with `\`, `"` and newlines escaped.
