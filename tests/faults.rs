@@ -9,7 +9,9 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::corpus::{break_list, current_generation, generations, lean_corpus_copy, repair};
+use common::corpus::{
+    break_list, current_generation, generations, indexed_lean_copy, lean_corpus_copy, repair,
+};
 use common::process::{command, run, Server, PATIENCE};
 use common::{corpus_dir, free_port, temp_dir};
 
@@ -290,10 +292,7 @@ fn concurrent_builds_of_one_index_run_one_at_a_time_and_leave_current_live() {
 
 #[test]
 fn a_build_waits_for_the_lock_and_refuses_when_the_wait_runs_out() {
-    let dir = temp_dir("duty-search-lock-");
-    let corpus = lean_corpus_copy(dir.path());
-    let index = dir.path().join("index");
-    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let (_dir, corpus, index) = indexed_lean_copy("duty-search-lock-");
     let before = current_generation(&index);
 
     // This process holds the lock, as a build would.
@@ -419,10 +418,7 @@ async fn search_hits(client: &reqwest::Client, base: &str, query: &str, id: &str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_reloads_on_sighup_logs_requests_and_stops_gracefully_on_sigterm() {
-    let dir = temp_dir("duty-search-signals-");
-    let corpus = lean_corpus_copy(dir.path());
-    let index = dir.path().join("index");
-    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let (dir, corpus, index) = indexed_lean_copy("duty-search-signals-");
     // Start-up finds the index damaged and rebuilds it.
     std::fs::write(
         index.join(current_generation(&index)).join("meta.json"),
@@ -610,10 +606,7 @@ fn text_of(output: &Output) -> String {
 
 #[tokio::test]
 async fn sighup_reopens_the_query_log_moved_away_by_an_external_rotation() {
-    let dir = temp_dir("duty-search-log-reopen-");
-    let corpus = lean_corpus_copy(dir.path());
-    let index = dir.path().join("index");
-    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let (dir, corpus, index) = indexed_lean_copy("duty-search-log-reopen-");
     let log = dir.path().join("queries.jsonl");
     let port = free_port();
     let mut serve = command(&corpus, &index);
@@ -657,10 +650,7 @@ async fn sighup_reopens_the_query_log_moved_away_by_an_external_rotation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_reindexes_join_one_build_without_taking_the_search_slots() {
-    let dir = temp_dir("duty-search-joined-");
-    let corpus = lean_corpus_copy(dir.path());
-    let index = dir.path().join("index");
-    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let (dir, corpus, index) = indexed_lean_copy("duty-search-joined-");
     let before = current_generation(&index);
     let port = free_port();
     let mut serve = command(&corpus, &index);
@@ -737,10 +727,7 @@ async fn concurrent_reindexes_join_one_build_without_taking_the_search_slots() {
 
 #[test]
 fn a_build_past_its_time_limit_gives_up_and_the_previous_index_stays_live() {
-    let dir = temp_dir("duty-search-time-limit-");
-    let corpus = lean_corpus_copy(dir.path());
-    let index = dir.path().join("index");
-    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let (_dir, corpus, index) = indexed_lean_copy("duty-search-time-limit-");
     let before = current_generation(&index);
     let output = command(&corpus, &index)
         .env(duty_search::index::BUILD_TIME_LIMIT_ENV, "1ns")
@@ -760,10 +747,7 @@ fn a_build_past_its_time_limit_gives_up_and_the_previous_index_stays_live() {
 /// Starts `serve` on a lean copy of the corpus with an index built, with `env` set; returns the
 /// directory, the index and the server.
 async fn serve_built(env: &[(&str, &str)]) -> (tempfile::TempDir, std::path::PathBuf, Server) {
-    let dir = temp_dir("duty-search-damage-");
-    let corpus = lean_corpus_copy(dir.path());
-    let index = dir.path().join("index");
-    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let (dir, corpus, index) = indexed_lean_copy("duty-search-damage-");
     let port = free_port();
     let mut serve = command(&corpus, &index);
     serve
@@ -900,10 +884,7 @@ async fn connections_beyond_the_cap_are_closed_logged_and_counted() {
 
 #[tokio::test]
 async fn serve_raises_the_open_file_soft_limit_to_the_hard_limit() {
-    let dir = temp_dir("duty-search-nofile-");
-    let corpus = lean_corpus_copy(dir.path());
-    let index = dir.path().join("index");
-    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let (dir, corpus, index) = indexed_lean_copy("duty-search-nofile-");
     let port = free_port();
     // Started with the soft limit lowered to 256, as a shell or a unit file may leave it.
     let mut serve = Command::new("sh");
@@ -934,10 +915,7 @@ async fn serve_raises_the_open_file_soft_limit_to_the_hard_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn index_runs_and_reindexes_of_a_server_on_one_directory_all_succeed() {
-    let dir = temp_dir("duty-search-mixed-builds-");
-    let corpus = lean_corpus_copy(dir.path());
-    let index = dir.path().join("index");
-    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    let (dir, corpus, index) = indexed_lean_copy("duty-search-mixed-builds-");
     let port = free_port();
     let mut serve = command(&corpus, &index);
     serve

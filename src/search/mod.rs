@@ -206,7 +206,7 @@ impl Engine {
                 let mut hit = Hit::new(item, round(candidate.score), confidence, highlights);
                 if request.explain {
                     hit.explanation =
-                        Some(self.explain(&searcher, &plan, request, &ranked, candidate)?);
+                        Some(self.explain(&searcher, &plan, request, &ranked, candidate, weak)?);
                 }
                 response.hits.push(hit);
             }
@@ -329,7 +329,8 @@ impl Engine {
         }))
     }
 
-    /// Why the candidate at `address` scored what it did, in the terms of the plan.
+    /// Why the candidate at `address` scored what it did, in the terms of the plan, in an
+    /// answer that is `weak_answer` (see `weak_answer`).
     fn explain(
         &self,
         searcher: &Searcher,
@@ -337,6 +338,7 @@ impl Engine {
         request: &SearchRequest,
         ranked: &Ranked,
         candidate: &Candidate,
+        weak_answer: bool,
     ) -> Result<Explanation> {
         let ranker = self
             .ranker(searcher, plan, request, WINDOW)?
@@ -384,10 +386,7 @@ impl Engine {
             coverage: round(scored.coverage),
             evidence: round(scored.evidence),
             share_of_best: round(share_of_best(candidate.score, ranked.candidates[0].score)),
-            weak_answer: ranked
-                .candidates
-                .first()
-                .is_some_and(|best| weak_answer(plan, best.evidence, best.coverage)),
+            weak_answer,
             intent_weight: candidate.steer,
             score: round(scored.score * candidate.steer),
         })

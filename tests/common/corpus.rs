@@ -20,6 +20,17 @@ pub fn lean_corpus_copy(dir: &Path) -> PathBuf {
     corpus
 }
 
+/// A temporary directory (named from `prefix`) holding a [`lean_corpus_copy`] and its index,
+/// built: what a test of builds, servers and faults starts from. Returns the directory (kept
+/// alive by the caller), the corpus and the index directory.
+pub fn indexed_lean_copy(prefix: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = super::temp_dir(prefix);
+    let corpus = lean_corpus_copy(dir.path());
+    let index = dir.path().join("index");
+    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    (dir, corpus, index)
+}
+
 /// The list document of the corpus at `corpus`.
 pub fn list_document(corpus: &Path) -> PathBuf {
     std::fs::read_dir(corpus.join("lists"))
