@@ -1,6 +1,9 @@
 //! Stage 3, expansion: words become concepts; colloquial terms and abbreviations found by the
 //! synonym lexicon become concepts whose alternatives are the lists' terms.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::analysis::{Segmenter, Word};
 use crate::lexicon::Synonyms;
 
@@ -14,17 +17,17 @@ pub fn expand(
     words: &[Word],
     synonyms: &Synonyms,
     vocabulary: &Vocabulary,
-    segmenter: &Segmenter,
+    terms: &AnalysedTerms,
 ) -> Vec<Concept> {
     let matches = synonyms.find(normalized);
     let mut placed: Vec<(usize, Concept)> = Vec::new();
     for found in &matches {
         let mut alternatives = Vec::new();
         if vocabulary.contains(found.trigger) {
-            alternatives.push(alternative(found.trigger, AltKind::Literal, segmenter));
+            alternatives.push(terms.alternative(found.trigger, AltKind::Literal));
         }
         for target in found.targets {
-            alternatives.push(alternative(target, AltKind::Synonym, segmenter));
+            alternatives.push(terms.alternative(target, AltKind::Synonym));
         }
         placed.push((
             found.start,
@@ -78,19 +81,47 @@ fn word_concept(word: &Word, vocabulary: &Vocabulary) -> Concept {
     }
 }
 
-/// An alternative for a list term, analysed into the words that must all match.
-pub fn alternative(term: &str, kind: AltKind, segmenter: &Segmenter) -> Alternative {
-    let (_, words) = segmenter.words(term);
-    let tokens = if words.len() == 1 {
-        vec![words[0].text.clone()]
-    } else {
-        words.into_iter().map(|w| w.text).collect()
-    };
-    Alternative {
-        text: term.to_string(),
-        tokens,
-        kind,
+/// The lexicon's terms (synonym triggers and their list terms), each analysed once when the
+/// analyzer is made: a long letter matches a hundred synonym groups, and analysing their list
+/// terms again for every query took a large share of a letter's analysis. A word outside the
+/// lexicon (one reached by its sound) is analysed when asked for.
+pub struct AnalysedTerms {
+    segmenter: Arc<Segmenter>,
+    tokens: HashMap<String, Vec<String>>,
+}
+
+impl AnalysedTerms {
+    /// Analyses every term of `synonyms` with `segmenter`, the one queries are cut with.
+    pub fn new(segmenter: Arc<Segmenter>, synonyms: &Synonyms) -> AnalysedTerms {
+        let tokens = synonyms
+            .all_terms()
+            .map(|term| (term.to_string(), tokens_of(&segmenter, term)))
+            .collect();
+        AnalysedTerms { segmenter, tokens }
     }
+
+    /// The segmenter the terms were analysed with.
+    pub fn segmenter(&self) -> &Segmenter {
+        &self.segmenter
+    }
+
+    /// An alternative for a list term, analysed into the words that must all match.
+    pub fn alternative(&self, term: &str, kind: AltKind) -> Alternative {
+        let tokens = match self.tokens.get(term) {
+            Some(tokens) => tokens.clone(),
+            None => tokens_of(&self.segmenter, term),
+        };
+        Alternative {
+            text: term.to_string(),
+            tokens,
+            kind,
+        }
+    }
+}
+
+fn tokens_of(segmenter: &Segmenter, term: &str) -> Vec<String> {
+    let (_, words) = segmenter.words(term);
+    words.into_iter().map(|word| word.text).collect()
 }
 
 #[cfg(test)]
@@ -103,7 +134,8 @@ mod tests {
         let vocabulary = Vocabulary::from_words(&["电动自行车", "充电", "楼道"], &[]);
         let synonyms = Synonyms::from_text("电瓶车 => 电动自行车\n");
         let (normalized, words) = segmenter.words("楼道里给电瓶车充电");
-        let concepts = expand(&normalized, &words, &synonyms, &vocabulary, &segmenter);
+        let terms = AnalysedTerms::new(Arc::new(segmenter), &synonyms);
+        let concepts = expand(&normalized, &words, &synonyms, &vocabulary, &terms);
         let labels: Vec<&str> = concepts.iter().map(|c| c.label.as_str()).collect();
         assert!(
             labels.contains(&"电瓶车") && labels.contains(&"充电"),
@@ -125,7 +157,7 @@ mod tests {
             &words,
             &Synonyms::default(),
             &vocabulary,
-            &segmenter,
+            &AnalysedTerms::new(Arc::new(segmenter), &Synonyms::default()),
         );
         assert_eq!(concepts[0].alternatives[0].kind, AltKind::Part);
         let eat = concepts.iter().find(|c| c.label == "吃").unwrap();

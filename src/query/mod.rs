@@ -26,6 +26,7 @@ use crate::lexicon::Lexicon;
 /// Runs the pipeline with the engine's segmenter, lexicon and vocabulary.
 pub struct QueryAnalyzer {
     segmenter: Arc<Segmenter>,
+    terms: expand::AnalysedTerms,
     lexicon: Lexicon,
     vocabulary: Vocabulary,
 }
@@ -34,6 +35,7 @@ impl QueryAnalyzer {
     /// An analyzer over the given parts (all shared with the index that will be searched).
     pub fn new(segmenter: Arc<Segmenter>, lexicon: Lexicon, vocabulary: Vocabulary) -> Self {
         QueryAnalyzer {
+            terms: expand::AnalysedTerms::new(Arc::clone(&segmenter), &lexicon.synonyms),
             segmenter,
             lexicon,
             vocabulary,
@@ -55,13 +57,13 @@ impl QueryAnalyzer {
             &words,
             &self.lexicon.synonyms,
             &self.vocabulary,
-            &self.segmenter,
+            &self.terms,
         );
         let mut concepts = pinyin::fallback(
             concepts,
             &self.vocabulary,
             &self.lexicon.synonyms,
-            &self.segmenter,
+            &self.terms,
         );
         department::recognize(&mut concepts, &self.vocabulary);
         scope::mark_outside(&mut concepts, &normalized, &self.lexicon.scope);

@@ -2,10 +2,10 @@
 //! (ranqi → 燃气); a Chinese word that matches nothing is tried by its sound (然气 → 燃气), and
 //! failing that by its character bigrams.
 
-use crate::analysis::{bigrams, pinyin, Segmenter};
+use crate::analysis::{bigrams, pinyin};
 use crate::lexicon::Synonyms;
 
-use super::expand::alternative;
+use super::expand::AnalysedTerms;
 use super::plan::{AltKind, Alternative, Concept};
 use super::segment::is_letters;
 use super::vocabulary::Vocabulary;
@@ -17,7 +17,7 @@ pub fn fallback(
     concepts: Vec<Concept>,
     vocabulary: &Vocabulary,
     synonyms: &Synonyms,
-    segmenter: &Segmenter,
+    terms: &AnalysedTerms,
 ) -> Vec<Concept> {
     let mut out = Vec::with_capacity(concepts.len());
     for concept in concepts {
@@ -29,10 +29,10 @@ pub fn fallback(
                 concept.start,
                 vocabulary,
                 synonyms,
-                segmenter,
+                terms,
             ));
         } else {
-            out.push(sound_alike(concept, vocabulary, synonyms, segmenter));
+            out.push(sound_alike(concept, vocabulary, synonyms, terms));
         }
     }
     out
@@ -44,7 +44,7 @@ fn spelled_words(
     start: usize,
     vocabulary: &Vocabulary,
     synonyms: &Synonyms,
-    segmenter: &Segmenter,
+    terms: &AnalysedTerms,
 ) -> Vec<Concept> {
     let Some(pieces) = vocabulary.split_pinyin(letters) else {
         return Vec::new();
@@ -57,7 +57,7 @@ fn spelled_words(
                 AltKind::Pinyin,
                 vocabulary,
                 synonyms,
-                segmenter,
+                terms,
             );
             Concept::new(piece, start, alternatives)
         })
@@ -72,7 +72,7 @@ fn expand_words(
     kind: AltKind,
     vocabulary: &Vocabulary,
     synonyms: &Synonyms,
-    segmenter: &Segmenter,
+    terms: &AnalysedTerms,
 ) -> Vec<Alternative> {
     let mut alternatives: Vec<Alternative> = Vec::new();
     let mut push = |alt: Alternative| {
@@ -83,10 +83,10 @@ fn expand_words(
     for word in words {
         match synonyms.targets_of(word) {
             Some(_) if !vocabulary.contains(word) => {}
-            _ => push(alternative(word, kind, segmenter)),
+            _ => push(terms.alternative(word, kind)),
         }
         for target in synonyms.targets_of(word).unwrap_or_default() {
-            push(alternative(target, AltKind::Synonym, segmenter));
+            push(terms.alternative(target, AltKind::Synonym));
         }
     }
     alternatives
@@ -100,7 +100,7 @@ fn sound_alike(
     mut concept: Concept,
     vocabulary: &Vocabulary,
     synonyms: &Synonyms,
-    segmenter: &Segmenter,
+    terms: &AnalysedTerms,
 ) -> Concept {
     if concept.label.chars().count() < 2 {
         return concept;
@@ -114,7 +114,7 @@ fn sound_alike(
             }
         }
     }
-    if !homophones.is_empty() && segmenter.knows(&concept.label) {
+    if !homophones.is_empty() && terms.segmenter().knows(&concept.label) {
         concept.importance *= KNOWN_WORD_HOMOPHONE_IMPORTANCE;
     }
     concept.alternatives = expand_words(
@@ -122,7 +122,7 @@ fn sound_alike(
         AltKind::Homophone,
         vocabulary,
         synonyms,
-        segmenter,
+        terms,
     );
     if concept.alternatives.is_empty() {
         let grams = bigrams(&concept.label);
@@ -140,6 +140,13 @@ fn sound_alike(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::Segmenter;
+    use std::sync::Arc;
+
+    /// Terms analysed by jieba's own dictionary, none of them ahead of time.
+    fn plain_terms() -> AnalysedTerms {
+        AnalysedTerms::new(Arc::new(Segmenter::new([])), &Synonyms::default())
+    }
 
     fn concept(label: &str) -> Concept {
         Concept::new(label, 0, Vec::new())
@@ -147,13 +154,13 @@ mod tests {
 
     #[test]
     fn pinyin_letters_become_the_words_they_spell() {
-        let segmenter = Segmenter::new([]);
+        let terms = plain_terms();
         let vocabulary = Vocabulary::from_words(&["燃气", "安全"], &[]);
         let concepts = fallback(
             vec![concept("ranqianquan")],
             &vocabulary,
             &Synonyms::default(),
-            &segmenter,
+            &terms,
         );
         let labels: Vec<&str> = concepts.iter().map(|c| c.label.as_str()).collect();
         assert_eq!(labels, ["ranqi", "anquan"]);
@@ -163,25 +170,25 @@ mod tests {
 
     #[test]
     fn pinyin_of_a_colloquial_term_reaches_its_list_terms() {
-        let segmenter = Segmenter::new([]);
+        let terms = plain_terms();
         let mut vocabulary = Vocabulary::from_words(&["违章建筑"], &[]);
         let synonyms = Synonyms::from_text("违建 => 违章建筑\n");
         vocabulary = vocabulary.with_extra(&["违建"]);
-        let concepts = fallback(vec![concept("weijian")], &vocabulary, &synonyms, &segmenter);
+        let concepts = fallback(vec![concept("weijian")], &vocabulary, &synonyms, &terms);
         assert_eq!(concepts[0].alternatives[0].text, "违章建筑");
         assert_eq!(concepts[0].alternatives[0].kind, AltKind::Synonym);
     }
 
     #[test]
     fn homophone_typos_reach_the_real_word() {
-        let segmenter = Segmenter::new([]);
+        let terms = plain_terms();
         let vocabulary = Vocabulary::from_words(&["燃气", "秸秆", "低保"], &[]);
         for (typo, word) in [("然气", "燃气"), ("秸杆", "秸秆"), ("低宝", "低保")] {
             let concepts = fallback(
                 vec![concept(typo)],
                 &vocabulary,
                 &Synonyms::default(),
-                &segmenter,
+                &terms,
             );
             assert_eq!(concepts[0].alternatives[0].text, word, "{typo}");
             assert_eq!(concepts[0].alternatives[0].kind, AltKind::Homophone);
@@ -191,13 +198,13 @@ mod tests {
     #[test]
     fn a_rare_reading_of_a_character_makes_no_homophone() {
         // 活 reads guo and 找 hua only rarely: 找过 is not a slip for 找活.
-        let segmenter = Segmenter::new([]);
+        let terms = plain_terms();
         let vocabulary = Vocabulary::from_words(&["找活", "燃气"], &[]);
         let concepts = fallback(
             vec![concept("找过")],
             &vocabulary,
             &Synonyms::default(),
-            &segmenter,
+            &terms,
         );
         assert!(
             concepts[0]
@@ -211,10 +218,10 @@ mod tests {
 
     #[test]
     fn homophones_keep_a_character_and_known_words_count_less() {
-        let segmenter = Segmenter::new([]);
+        let terms = plain_terms();
         let vocabulary = Vocabulary::from_words(&["收集", "保修", "燃气"], &[]);
         let none = Synonyms::default();
-        let phone = fallback(vec![concept("手机")], &vocabulary, &none, &segmenter);
+        let phone = fallback(vec![concept("手机")], &vocabulary, &none, &terms);
         assert!(
             phone[0]
                 .alternatives
@@ -223,23 +230,23 @@ mod tests {
             "手机 is no slip for 收集: {:?}",
             phone[0].alternatives
         );
-        let repair = fallback(vec![concept("报修")], &vocabulary, &none, &segmenter);
+        let repair = fallback(vec![concept("报修")], &vocabulary, &none, &terms);
         assert_eq!(repair[0].alternatives[0].text, "保修");
         assert!(repair[0].importance < 1.0, "报修 is a word jieba knows");
-        let gas = fallback(vec![concept("然气")], &vocabulary, &none, &segmenter);
+        let gas = fallback(vec![concept("然气")], &vocabulary, &none, &terms);
         assert_eq!(gas[0].alternatives[0].text, "燃气");
         assert_eq!(gas[0].importance, 1.0, "然气 is no word: a slip for 燃气");
     }
 
     #[test]
     fn unknown_words_fall_back_to_bigrams() {
-        let segmenter = Segmenter::new([]);
+        let terms = plain_terms();
         let vocabulary = Vocabulary::from_words(&["秸秆"], &[]);
         let concepts = fallback(
             vec![concept("烧麦秆")],
             &vocabulary,
             &Synonyms::default(),
-            &segmenter,
+            &terms,
         );
         assert_eq!(concepts[0].alternatives[0].kind, AltKind::Ngram);
         assert_eq!(concepts[0].alternatives[0].tokens, ["烧麦", "麦秆"]);

@@ -22,6 +22,10 @@ pub struct Vocabulary {
     /// (台胞 can read yibao): used only when no word has it as its common reading.
     by_rare_pinyin: HashMap<String, Vec<String>>,
     departments: Vec<String>,
+    /// Every text that names a department by [`DepartmentNames::names`] → those departments'
+    /// places in `departments`: computed once at open, so a long letter's many words are each
+    /// one lookup instead of a substring search through every department's name.
+    headed_by: HashMap<String, Vec<usize>>,
     /// How a word reads as a department's name.
     rules: DepartmentNames,
 }
@@ -47,12 +51,14 @@ impl Vocabulary {
             .into_iter()
             .collect();
         departments.sort();
+        let headed_by = texts_naming(&departments, rules);
         let mut vocabulary = Vocabulary {
             terms,
             field_terms: by_field,
             by_pinyin: HashMap::new(),
             by_rare_pinyin: HashMap::new(),
             departments,
+            headed_by,
             rules: rules.clone(),
         };
         let words: Vec<String> = vocabulary.terms.iter().cloned().collect();
@@ -164,18 +170,17 @@ impl Vocabulary {
 
     /// Whether some department's name ends with `text` or with a branch office after it.
     pub fn heads_a_department(&self, text: &str) -> bool {
-        self.departments
-            .iter()
-            .any(|name| self.rules.names(name, text))
+        self.headed_by.contains_key(text)
     }
 
     /// The departments whose name ends with `text` or with a branch office after it.
     pub fn departments_headed_by(&self, text: &str) -> Vec<&str> {
-        self.departments
-            .iter()
-            .filter(|name| self.rules.names(name, text))
-            .map(String::as_str)
-            .collect()
+        self.headed_by.get(text).map_or(Vec::new(), |places| {
+            places
+                .iter()
+                .map(|&place| self.departments[place].as_str())
+                .collect()
+        })
     }
 
     /// Whether `text` reads as a department's name: a word ending in 局, 部, 大队, …
@@ -191,6 +196,31 @@ impl Vocabulary {
             .map(String::as_str)
             .collect()
     }
+}
+
+/// Every substring of a department's name that names it, with the departments it names, in the
+/// order of `departments`.
+fn texts_naming(departments: &[String], rules: &DepartmentNames) -> HashMap<String, Vec<usize>> {
+    let mut headed_by: HashMap<String, Vec<usize>> = HashMap::new();
+    for (place, name) in departments.iter().enumerate() {
+        let bounds: Vec<usize> = name
+            .char_indices()
+            .map(|(at, _)| at)
+            .chain([name.len()])
+            .collect();
+        for (i, &start) in bounds.iter().enumerate() {
+            for &end in &bounds[i + 1..] {
+                let text = &name[start..end];
+                if rules.names(name, text) {
+                    let places = headed_by.entry(text.to_string()).or_default();
+                    if places.last() != Some(&place) {
+                        places.push(place);
+                    }
+                }
+            }
+        }
+    }
+    headed_by
 }
 
 fn field_terms(searcher: &Searcher, field: Field) -> tantivy::Result<HashSet<String>> {
@@ -211,16 +241,19 @@ fn field_terms(searcher: &Searcher, field: Field) -> tantivy::Result<HashSet<Str
 impl Vocabulary {
     /// A vocabulary from plain lists, for the pipeline stages' unit tests.
     pub fn from_words(words: &[&str], departments: &[&str]) -> Vocabulary {
+        let departments: Vec<String> = departments.iter().map(|d| d.to_string()).collect();
+        let rules = crate::lexicon::Lexicon::department_names(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
+        )
+        .expect("the department rules load");
         let mut vocabulary = Vocabulary {
             terms: words.iter().map(|w| w.to_string()).collect(),
             field_terms: HashMap::new(),
             by_pinyin: HashMap::new(),
             by_rare_pinyin: HashMap::new(),
-            departments: departments.iter().map(|d| d.to_string()).collect(),
-            rules: crate::lexicon::Lexicon::department_names(
-                &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
-            )
-            .expect("the department rules load"),
+            headed_by: texts_naming(&departments, &rules),
+            departments,
+            rules,
         };
         for word in words {
             vocabulary.add_pinyin(word);
@@ -276,6 +309,13 @@ mod tests {
         assert!(vocabulary.departments_named("政府").is_empty());
         assert_eq!(
             vocabulary.departments_named("公安局"),
+            ["吴忠市公安局利通区分局"]
+        );
+        assert!(vocabulary.heads_a_department("公安"), "a branch office follows 公安局");
+        assert!(vocabulary.heads_a_department("办公室"));
+        assert!(!vocabulary.heads_a_department("人民"));
+        assert_eq!(
+            vocabulary.departments_headed_by("利通区分局"),
             ["吴忠市公安局利通区分局"]
         );
     }
