@@ -166,6 +166,11 @@ pub const DIVERSE_POOL: usize = 20;
 /// that the places before it already cover.
 pub const DIVERSITY: f32 = 0.5;
 
+/// Characters besides its request words that a clause may hold and still only ask (怎么举报,
+/// 该找谁呢), so that the clause before it is the matter it asks about. Tuned on the dev message
+/// files: 2 also took clauses such as 能不能赶紧, whose clause before is not always the matter.
+pub const BARE_REQUEST_REST: usize = 1;
+
 /// How much a concept counts by where it stands in the message (it scales the concept's
 /// importance): a letter's matter fully, the story around it and the writer's introduction,
 /// setting and names less. Tuned on the dev message files (the story from 0.5 to 0.65 with

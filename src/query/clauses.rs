@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::analysis::Word;
 use crate::lexicon::LetterShape;
+use crate::tuning::BARE_REQUEST_REST;
 
 /// How a clause reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +44,19 @@ fn ends_clause(c: char) -> bool {
     ) || c.is_whitespace()
 }
 
+/// Whether a clause only asks (怎么举报, 该找谁呢): its request words leave at most
+/// [`BARE_REQUEST_REST`] characters, so what it asks about is the clause before it
+/// (我觉得是传销，怎么举报).
+fn only_asks(text: &str, shape: &LetterShape) -> bool {
+    let asked: usize = shape
+        .request
+        .find(text)
+        .iter()
+        .map(|(start, end, _)| text[*start..*end].chars().count())
+        .sum();
+    asked > 0 && text.chars().filter(|c| c.is_alphanumeric()).count() <= asked + BARE_REQUEST_REST
+}
+
 impl Clauses {
     /// Reads the clauses of `normalized` by the markers of `shape`.
     pub fn read(normalized: &str, shape: &LetterShape) -> Clauses {
@@ -64,6 +78,15 @@ impl Clauses {
                 clauses.push((start, at, kind));
             }
             start = at + c.len_utf8();
+        }
+        for i in 1..clauses.len() {
+            let (start, end, kind) = clauses[i];
+            if kind == ClauseKind::Matter
+                && clauses[i - 1].2 == ClauseKind::Background
+                && only_asks(&normalized[start..end], shape)
+            {
+                clauses[i - 1].2 = ClauseKind::Matter;
+            }
         }
         let story = clauses.len() >= LETTER_CLAUSES;
         if !story
@@ -146,6 +169,22 @@ mod tests {
         assert_eq!(clauses.kinds(), [Introduction, Background, Matter, Matter]);
         assert_eq!(clauses.kind_at(text.find("去年").unwrap()), Background);
         assert_eq!(clauses.kind_at(text.find("养猪场").unwrap()), Matter);
+    }
+
+    #[test]
+    fn a_clause_that_only_asks_makes_the_clause_before_it_the_matter() {
+        let shape = LetterShape {
+            request: Phrases::new(vec!["怎么".into(), "举报".into(), "希望".into()]),
+            ..shape()
+        };
+        use ClauseKind::*;
+        let asks = Clauses::read(
+            "我姐姐天天去开会，交了三万入会，我觉得是传销，怎么举报",
+            &shape,
+        );
+        assert_eq!(asks.kinds(), [Background, Background, Matter, Matter]);
+        let says_more = Clauses::read("我姐姐天天去开会，交了三万入会，希望镇上派人来看看", &shape);
+        assert_eq!(says_more.kinds(), [Background, Background, Matter]);
     }
 
     #[test]

@@ -117,13 +117,8 @@ fn sound_alike(
     if !homophones.is_empty() && terms.segmenter().knows(&concept.label) {
         concept.importance *= KNOWN_WORD_HOMOPHONE_IMPORTANCE;
     }
-    concept.alternatives = expand_words(
-        &homophones,
-        AltKind::Homophone,
-        vocabulary,
-        synonyms,
-        terms,
-    );
+    concept.alternatives =
+        expand_words(&homophones, AltKind::Homophone, vocabulary, synonyms, terms);
     if concept.alternatives.is_empty() {
         let grams = bigrams(&concept.label);
         if !grams.is_empty() {

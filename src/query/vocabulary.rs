@@ -311,7 +311,10 @@ mod tests {
             vocabulary.departments_named("公安局"),
             ["吴忠市公安局利通区分局"]
         );
-        assert!(vocabulary.heads_a_department("公安"), "a branch office follows 公安局");
+        assert!(
+            vocabulary.heads_a_department("公安"),
+            "a branch office follows 公安局"
+        );
         assert!(vocabulary.heads_a_department("办公室"));
         assert!(!vocabulary.heads_a_department("人民"));
         assert_eq!(
