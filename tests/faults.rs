@@ -782,7 +782,7 @@ async fn segment_files_truncated_under_a_running_server_do_not_crash_it() {
 }
 
 #[tokio::test]
-async fn a_panic_in_a_route_is_a_json_500_counted_and_healthz_says_degraded() {
+async fn a_panic_in_a_route_or_a_search_is_a_json_500_counted_and_healthz_says_degraded() {
     // A memory-mapped index (the in-memory limit at 0) whose stored documents are overwritten
     // in place under the server: reading an item panics inside tantivy.
     let (_dir, index, server) =
@@ -816,6 +816,20 @@ async fn a_panic_in_a_route_is_a_json_500_counted_and_healthz_says_degraded() {
     assert_eq!(
         metric(&client, &base, "duty_search_panics_total").await,
         1.0
+    );
+    let searched = client
+        .get(format!("{base}/api/search?q=%E7%87%83%E6%B0%94"))
+        .send()
+        .await
+        .expect("an answer to a search that panics");
+    assert_eq!(
+        searched.status(),
+        reqwest::StatusCode::INTERNAL_SERVER_ERROR
+    );
+    assert_eq!(
+        metric(&client, &base, "duty_search_panics_total").await,
+        2.0,
+        "a panic inside the search is counted too"
     );
 
     let health = client.get(format!("{base}/healthz")).send().await.unwrap();

@@ -4,6 +4,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
@@ -39,6 +40,9 @@ pub struct LiveEngine {
     inline_items: u64,
     /// The rebuild running, if any.
     job: Arc<Mutex<Option<Job>>>,
+    /// Searches and health checks that panicked (each answered as an error rather than
+    /// unwinding through the handler), for `duty_search_panics_total`.
+    panics: Arc<AtomicU64>,
 }
 
 impl LiveEngine {
@@ -51,6 +55,7 @@ impl LiveEngine {
             searching_long: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
             inline_items: INLINE_SEARCH_ITEMS,
             job: Arc::default(),
+            panics: Arc::default(),
         }
     }
 
@@ -96,7 +101,7 @@ impl LiveEngine {
         let engine = self.current();
         if !long && engine.num_items() <= self.inline_items {
             return std::panic::catch_unwind(AssertUnwindSafe(|| engine.search(&request)))
-                .map_err(|_| Error::index("search", "the search panicked"))?;
+                .map_err(|_| self.panicked("search", "the search panicked"))?;
         }
         // The turn goes with the search: when a timeout drops this request, the search still
         // runs to its end on its thread, and still counts against the cores.
@@ -105,7 +110,18 @@ impl LiveEngine {
             engine.search(&request)
         })
         .await
-        .map_err(|panic| Error::index("search", format!("the search panicked: {panic}")))?
+        .map_err(|panic| self.panicked("search", format!("the search panicked: {panic}")))?
+    }
+
+    /// Searches and health checks that panicked since the start.
+    pub fn panics(&self) -> u64 {
+        self.panics.load(Ordering::Relaxed)
+    }
+
+    /// The error a panic of `what` is answered with, counted.
+    fn panicked(&self, what: &str, message: impl ToString) -> Error {
+        self.panics.fetch_add(1, Ordering::Relaxed);
+        Error::index(what, message)
     }
 
     /// Whether the engine answering now can answer: it reads items back
@@ -114,7 +130,7 @@ impl LiveEngine {
     pub async fn check(&self) -> Result<(), Error> {
         let engine = self.current();
         let item = std::panic::catch_unwind(AssertUnwindSafe(|| engine.self_check()))
-            .map_err(|_| Error::index("health check", "reading items back panicked"))??;
+            .map_err(|_| self.panicked("health check", "reading items back panicked"))??;
         let Some(item) = item else {
             return Ok(());
         };

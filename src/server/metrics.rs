@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::search::Engine;
+use super::live::LiveEngine;
 
 /// Upper bounds of the latency histogram's buckets, in seconds.
 const BUCKETS: [f64; 14] = [
@@ -77,8 +77,9 @@ impl Metrics {
         }
     }
 
-    /// The text exposition of every metric, with the index figures of `engine`.
-    pub fn render(&self, engine: &Engine) -> String {
+    /// The text exposition of every metric, with the index figures and the panics of `live`.
+    pub fn render(&self, live: &LiveEngine) -> String {
+        let engine = live.current();
         let mut out = String::new();
         header(
             &mut out,
@@ -131,8 +132,9 @@ impl Metrics {
             &mut out,
             "duty_search_panics_total",
             "counter",
-            "Requests whose handler panicked, answered 500 (the details are in the log).",
-            self.panics.load(Ordering::Relaxed),
+            "Requests whose handler, search or health check panicked, answered 500 or 503 (the \
+             details are in the log).",
+            self.panics.load(Ordering::Relaxed) + live.panics(),
         );
         single(
             &mut out,

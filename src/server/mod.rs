@@ -284,7 +284,7 @@ async fn metrics(
     admin::authorize_metrics(state.metrics_token.as_ref(), &headers)?;
     Ok((
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(&state.engine.current()),
+        state.metrics.render(&state.engine),
     ))
 }
 
