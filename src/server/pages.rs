@@ -91,7 +91,10 @@ pub(super) async fn search_page(
     };
     let body = INDEX_HTML
         .replace(TITLE_SLOT, &crate::search::escape(&title))
-        .replace(RESULTS_SLOT, &content);
+        .replace(
+            RESULTS_SLOT,
+            &format!("<div class=\"ds ds-static\">{content}</div>"),
+        );
     (status, page(body, Some("frame-ancestors 'none'"))).into_response()
 }
 
@@ -133,7 +136,10 @@ pub(super) async fn item_page(State(state): State<AppState>, Path(id): Path<Stri
     };
     let body = ITEM_HTML
         .replace(TITLE_SLOT, &crate::search::escape(&title))
-        .replace(ITEM_SLOT, &content);
+        .replace(
+            ITEM_SLOT,
+            &format!("<div class=\"ds ds-static\">{content}</div>"),
+        );
     (status, page(body, Some("frame-ancestors 'none'"))).into_response()
 }
 

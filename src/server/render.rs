@@ -144,12 +144,13 @@ pub fn search_results(request: &SearchRequest, response: &SearchResponse) -> Str
     html
 }
 
-/// The first characters of a long query and its length, so a pasted letter does not fill the
-/// status line.
+/// A query of more than 40 characters as its first 20 and its length, so a pasted letter does
+/// not fill the status line (as the script shows it).
 pub fn short_query(query: &str) -> String {
+    const LONG: usize = 40;
     const SHOWN: usize = 20;
     let count = query.chars().count();
-    if count <= SHOWN {
+    if count <= LONG {
         query.to_string()
     } else {
         let head: String = query.chars().take(SHOWN).collect();
