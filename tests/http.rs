@@ -275,7 +275,10 @@ async fn search_answers_with_the_documented_shape() {
             .unwrap()
             .values()
             .any(|h| h.as_str().unwrap().contains("<mark>燃气</mark>"))));
-        assert_eq!(keys(&body["facets"]), ["category", "list", "town"]);
+        assert_eq!(
+            keys(&body["facets"]),
+            ["category", "department", "list", "town"]
+        );
         let list_counts: u64 = body["facets"]["list"]
             .as_object()
             .expect("list facet object")

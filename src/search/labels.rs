@@ -108,16 +108,20 @@ impl DocLabels {
     }
 
     /// The label ids of every department `doc` of segment `segment` names (its departments
-    /// and owners), for the department facet.
+    /// and owners), each once, for the department facet.
     pub fn departments_of(&self, segment: usize, doc: DocId) -> Vec<u32> {
         let segment = &self.segments[segment];
         let Some(column) = &segment.departments else {
             return Vec::new();
         };
-        column
+        // An owner is usually among the departments too: each counts once.
+        let mut ids: Vec<u32> = column
             .term_ords(doc)
             .filter_map(|ordinal| segment.department_ids.get(ordinal as usize).copied())
-            .collect()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 }
 
