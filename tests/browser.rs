@@ -1285,8 +1285,16 @@ async fn every_card_says_how_sure_and_why_and_copying_keeps_the_status_and_the_f
             );
         }
 
-        // 复制: a toast, the status stays and the focus stays on the button.
+        // 复制: a toast, the status stays and the focus stays on the button, also where the
+        // clipboard API is missing (a plain-http intranet host) and a selection copies.
         let status = page.status.clone();
+        client
+            .execute(
+                "Object.defineProperty(navigator, 'clipboard', {configurable: true, value: undefined});",
+                vec![],
+            )
+            .await
+            .expect("no clipboard API");
         client
             .find(Locator::Css(".ds-card .ds-copy"))
             .await
@@ -1532,7 +1540,10 @@ async fn without_javascript_the_page_is_a_form_answered_by_the_server() {
 
 #[tokio::test]
 async fn the_full_page_link_keeps_the_search_and_the_department_filter_takes_nicknames() {
-    let base = service(&[]).await;
+    let listener = common::http::listener().await;
+    let allowed = format!("http://{}", listener.local_addr().expect("a bound address"));
+    let base = service(std::slice::from_ref(&allowed)).await;
+    portal(listener, &base);
     let example = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/intranet.html"),
     )
@@ -1554,22 +1565,34 @@ async fn the_full_page_link_keeps_the_search_and_the_department_filter_takes_nic
         .collect();
     assert!(!want.is_empty(), "城管 is understood by the filter");
     in_browser(|client| async move {
+        const WIDGET: &str = "#duty-search";
         client
-            .goto(&format!("{base}/embed"))
+            .goto(&format!("{allowed}/intranet.html"))
             .await
-            .expect("the embed page opens");
-        search_box(&client)
+            .expect("the portal opens");
+        let host = client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(WIDGET))
             .await
-            .send_keys("燃气")
-            .await
-            .expect("typing");
-        wait_for_answer(&client, None, "燃气").await;
+            .expect("the widget's element");
+        let input = loop {
+            match host.shadow_root().await {
+                Ok(root) => break root.find(Locator::Css(".ds-input")).await.expect("the box"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        input.send_keys("燃气").await.expect("typing");
+        wait_for_answer(&client, Some(WIDGET), "燃气").await;
         let link = wait_for(
             &client,
-            "the full-page link with the query",
-            "const link = document.querySelector('.ds-open');
-             return new URL(link.href).searchParams.get('q') === '燃气' && link.href;",
-            vec![],
+            "the widget's full-page link with the query",
+            &format!(
+                "{ROOT}
+                 const link = root.querySelector('.ds-open');
+                 return new URL(link.href).searchParams.get('q') === '燃气' && link.href;"
+            ),
+            vec![json!(WIDGET)],
         )
         .await;
         assert!(
@@ -1577,6 +1600,22 @@ async fn the_full_page_link_keeps_the_search_and_the_department_filter_takes_nic
                 .is_some_and(|l| l.starts_with(&format!("{base}/?"))),
             "{link}"
         );
+
+        // The iframe's link carries the filters too.
+        client
+            .goto(&format!("{base}/embed?q=%E5%AE%89%E5%85%A8&list=coop"))
+            .await
+            .expect("the embed page opens");
+        wait_for_answer(&client, None, "安全").await;
+        wait_for(
+            &client,
+            "the iframe's full-page link with the query and the list",
+            "const link = new URL(document.querySelector('.ds-open').href);
+             return link.pathname === '/' && link.searchParams.get('q') === '安全'
+                 && link.searchParams.get('list') === 'coop';",
+            vec![],
+        )
+        .await;
 
         client
             .goto(&format!("{base}/?q=%E5%AE%89%E5%85%A8"))
