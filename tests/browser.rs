@@ -1137,7 +1137,7 @@ async fn a_pasted_long_message_is_told_in_short_and_its_first_card_is_in_view() 
         .collect();
     let api: Value = reqwest::Client::new()
         .post(format!("{base}/api/search"))
-        .json(&json!({"q": message}))
+        .json(&json!({"q": message, "limit": 20, "explain": true}))
         .send()
         .await
         .expect("an API answer")
@@ -1165,11 +1165,24 @@ async fn a_pasted_long_message_is_told_in_short_and_its_first_card_is_in_view() 
             "the status names the query in short: {}",
             page.status
         );
-        let mut also: Vec<String> = Vec::new();
-        for expansion in api["interpretation"]["expansions"]
+        // The expansions of the concepts weighing most in the best hit first.
+        let weight = |concept: &Value| {
+            api["hits"][0]["explanation"]["concepts"]
+                .as_array()
+                .expect("the best hit's concepts")
+                .iter()
+                .find(|c| c["concept"] == *concept)
+                .and_then(|c| c["weight"].as_f64())
+                .unwrap_or(0.0)
+        };
+        let mut expansions: Vec<&Value> = api["interpretation"]["expansions"]
             .as_array()
             .expect("expansions")
-        {
+            .iter()
+            .collect();
+        expansions.sort_by(|a, b| weight(&b["from"]).total_cmp(&weight(&a["from"])));
+        let mut also: Vec<String> = Vec::new();
+        for expansion in expansions {
             for term in expansion["to"].as_array().expect("terms") {
                 let term = term.as_str().expect("a term").to_string();
                 if !also.contains(&term) {
@@ -1415,7 +1428,29 @@ async fn an_item_page_shows_every_field_copies_a_ticket_and_prints_without_contr
         }
         screenshot(&client, "item").await;
 
+        client
+            .execute(
+                "Object.defineProperty(navigator, 'clipboard', {
+                     configurable: true,
+                     value: { writeText: async (text) => { window.copied = text; } },
+                 });",
+                vec![],
+            )
+            .await
+            .expect("a clipboard stand-in");
         button.click().await.expect("click");
+        let copied = wait_for(&client, "the ticket", "return window.copied", vec![]).await;
+        let copied = copied.as_str().expect("text");
+        for line in [
+            format!("事项：{}", item.title),
+            format!("清单：{}（{}）", item.list_label(), item.category),
+            format!("责任：{}", item.owner_statement()),
+            format!("镇配合职责：{}", item.town_duties),
+            format!("上级部门职责：{}", item.department_duties),
+            format!("链接：{base}/items/coop-7-4"),
+        ] {
+            assert!(copied.contains(&line), "{line:?} not in {copied:?}");
+        }
         let toast = wait_for(
             &client,
             "the ticket toast",

@@ -546,8 +546,14 @@
       const unfiltered = Object.values(body.facets.list).reduce((sum, count) => sum + count, 0);
       if (unfiltered > 0) renderFilters(body);
       else filters.hidden = true;
+      // The expansions of the concepts that weigh most in the best hit come first.
+      const best = body.hits[0] && body.hits[0].explanation;
+      const weight = new Map(best ? best.concepts.map((concept) => [concept.concept, concept.weight]) : []);
+      const strongest = body.interpretation.expansions
+        .map((expansion, order) => ({ expansion, order, weight: weight.get(expansion.from) || 0 }))
+        .sort((a, b) => b.weight - a.weight || a.order - b.order);
       const also = [];
-      for (const expansion of body.interpretation.expansions) {
+      for (const { expansion } of strongest) {
         for (const term of expansion.to) if (!also.includes(term)) also.push(term);
       }
       const showAll = () => {
