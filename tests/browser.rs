@@ -81,8 +81,8 @@ async fn driver() -> Driver {
     driver
 }
 
-/// A new headless Chromium session on `driver`, 1280×900.
-async fn session(driver: &Driver) -> Client {
+/// A new headless Chromium session on `driver`, 1280×900, with the browser preferences `prefs`.
+async fn session_with(driver: &Driver, prefs: Value) -> Client {
     let args = [
         "--headless".to_string(),
         "--no-sandbox".into(),
@@ -99,7 +99,7 @@ async fn session(driver: &Driver) -> Client {
     let capabilities = json!({
         "browserName": "chrome",
         "unhandledPromptBehavior": "ignore",
-        "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+        "goog:chromeOptions": { "binary": CHROMIUM, "args": args, "prefs": prefs },
     });
     let serde_json::Value::Object(capabilities) = capabilities else {
         unreachable!("a JSON object")
@@ -117,8 +117,17 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    in_browser_with(json!({}), test).await;
+}
+
+/// Runs `test` in a fresh browser with the preferences `prefs`, closed however the test ends.
+async fn in_browser_with<F, Fut>(prefs: Value, test: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let driver = driver().await;
-    let client = session(&driver).await;
+    let client = session_with(&driver, prefs).await;
     let outcome = tokio::spawn(test(client.clone())).await;
     let _ = client.close().await;
     drop(driver);
@@ -551,7 +560,9 @@ async fn the_keyboard_reaches_every_result_and_a_card_copies_its_summary() {
             format!("事项：{}", item.title),
             format!("清单：{}", item.list_label()),
             format!("责任：{}", item.owner_statement()),
-            format!("镇职责：{}", item.town_duties),
+            format!("镇配合职责：{}", item.town_duties),
+            format!("上级部门职责：{}", item.department_duties),
+            format!("链接：{base}/items/{}", item.id),
         ] {
             assert!(copied.contains(&line), "{line:?} not in {copied:?}");
         }
@@ -1067,6 +1078,723 @@ async fn the_widget_works_from_an_allowed_portal_and_is_refused_elsewhere() {
         assert!(page.cards.is_empty(), "{page:#?}");
         let error = page.error.expect("the widget's error state");
         assert!(error.contains("无法连接"), "{error}");
+    })
+    .await;
+}
+
+/// A chromedriver DevTools command (`Emulation.setEmulatedMedia`…), for what WebDriver itself
+/// cannot set: print media and the dark colour scheme.
+#[derive(Debug)]
+struct DevTools(&'static str, Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({"cmd": self.0, "params": self.1});
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Emulates a media type (`print`, or `""` for the screen) and the colour scheme.
+async fn emulate(client: &Client, media: &str, scheme: &str) {
+    let features = json!([{"name": "prefers-color-scheme", "value": scheme}]);
+    client
+        .issue_cmd(DevTools(
+            "Emulation.setEmulatedMedia",
+            json!({"media": media, "features": features}),
+        ))
+        .await
+        .expect("the media are emulated");
+}
+
+/// Where the first card's title and owner end, and the viewport's height.
+const FIRST_CARD_BOTTOMS: &str = "const card = document.querySelector('.ds-card');
+     return card && {
+         title: card.querySelector('.ds-title').getBoundingClientRect().bottom,
+         owner: card.querySelector('.ds-owner').getBoundingClientRect().bottom,
+         top: card.querySelector('.ds-title').getBoundingClientRect().top,
+         viewport: window.innerHeight,
+     };";
+
+#[tokio::test]
+async fn a_pasted_long_message_is_told_in_short_and_its_first_card_is_in_view() {
+    let base = service(&[]).await;
+    let message: String = "领导您好，我是金星镇某村村民，我们村口那户人家养的大狼狗一直不拴，上周把放学的孩子咬伤了，\
+        打了疫苗花了好几百，找过村委会也没用。另外村里的垃圾好久没人清运，堆在路边臭得很，夏天蚊蝇乱飞。"
+        .chars()
+        .cycle()
+        .take(300)
+        .collect();
+    let api: Value = reqwest::Client::new()
+        .post(format!("{base}/api/search"))
+        .json(&json!({"q": message, "limit": 20, "explain": true}))
+        .send()
+        .await
+        .expect("an API answer")
+        .json()
+        .await
+        .expect("JSON");
+    in_browser(|client| async move {
+        client
+            .set_window_size(1280, 720)
+            .await
+            .expect("a 1280×720 window");
+        client
+            .goto(&format!("{base}/"))
+            .await
+            .expect("the page opens");
+        search_box(&client)
+            .await
+            .send_keys(&message)
+            .await
+            .expect("typing");
+        let page = wait_for_answer(&client, None, &message).await;
+        assert!(!page.cards.is_empty(), "{page:#?}");
+        assert!(
+            page.status.contains("（共 300 字）") && page.status.chars().count() < 60,
+            "the status names the query in short: {}",
+            page.status
+        );
+        // The expansions of the concepts weighing most in the best hit first.
+        let weight = |concept: &Value| {
+            api["hits"][0]["explanation"]["concepts"]
+                .as_array()
+                .expect("the best hit's concepts")
+                .iter()
+                .find(|c| c["concept"] == *concept)
+                .and_then(|c| c["weight"].as_f64())
+                .unwrap_or(0.0)
+        };
+        let mut expansions: Vec<&Value> = api["interpretation"]["expansions"]
+            .as_array()
+            .expect("expansions")
+            .iter()
+            .collect();
+        expansions.sort_by(|a, b| weight(&b["from"]).total_cmp(&weight(&a["from"])));
+        let mut also: Vec<String> = Vec::new();
+        for expansion in expansions {
+            for term in expansion["to"].as_array().expect("terms") {
+                let term = term.as_str().expect("a term").to_string();
+                if !also.contains(&term) {
+                    also.push(term);
+                }
+            }
+        }
+        assert!(also.len() > 5, "the message is expanded widely: {also:?}");
+        let told: Value = client
+            .execute(
+                "return {
+                     announced: document.querySelector('.ds-announcer').textContent,
+                     live: document.querySelector('.ds-status').getAttribute('aria-live'),
+                     terms: document.querySelector('.ds-also').textContent,
+                     more: !document.querySelector('.ds-also-more').hidden,
+                 };",
+                vec![],
+            )
+            .await
+            .expect("the page is read");
+        assert!(
+            told["announced"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("找到") && !a.contains("村")),
+            "a screen reader hears the count only: {told}"
+        );
+        assert_eq!(told["live"], Value::Null, "the status line is not read out");
+        assert_eq!(
+            told["terms"],
+            format!("也搜索了：{}", also[..5].join("、")),
+            "the first few expansions"
+        );
+        assert_eq!(told["more"], true, "and 更多");
+        let bottoms = wait_for(&client, "the first card", FIRST_CARD_BOTTOMS, vec![]).await;
+        let viewport = bottoms["viewport"].as_f64().expect("a height");
+        for part in ["title", "owner"] {
+            let bottom = bottoms[part].as_f64().expect("a position");
+            assert!(
+                bottom <= viewport,
+                "the first card's {part} ends at {bottom} in a {viewport} px window"
+            );
+        }
+        screenshot(&client, "long-message").await;
+
+        // Near the limit the box counts; a paste it had to cut is told.
+        let counted: Value = client
+            .execute(
+                "const input = document.querySelector('.ds-input');
+                 input.value = '燃'.repeat(1900);
+                 input.dispatchEvent(new Event('input', {bubbles: true}));
+                 const near = document.querySelector('.ds-counter').textContent;
+                 input.value = '';
+                 const data = new DataTransfer();
+                 data.setData('text/plain', '气'.repeat(2100));
+                 input.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true}));
+                 input.value = '气'.repeat(2000);
+                 input.dispatchEvent(new Event('input', {bubbles: true}));
+                 return {near, cut: document.querySelector('.ds-counter').textContent,
+                         limit: input.maxLength};",
+                vec![],
+            )
+            .await
+            .expect("the box is filled");
+        assert_eq!(counted["limit"], 2000, "the box takes what the API takes");
+        assert_eq!(counted["near"], "1900 / 2000 字");
+        assert!(
+            counted["cut"].as_str().is_some_and(|c| c.contains("已截去末尾 100 字")),
+            "{counted}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_card_says_how_sure_and_why_and_copying_keeps_the_status_and_the_focus() {
+    let base = service(&[]).await;
+    in_browser(|client| async move {
+        client
+            .goto(&format!("{base}/?q=%E7%87%83%E6%B0%94"))
+            .await
+            .expect("the page opens");
+        let page = wait_for_answer(&client, None, "燃气").await;
+        assert!(!page.cards.is_empty(), "{page:#?}");
+        let cards: Value = client
+            .execute(
+                "return Array.from(document.querySelectorAll('.ds-card')).map((card) => ({
+                     label: card.querySelector('.ds-confidence').textContent,
+                     why: (card.querySelector('.ds-why') || {}).textContent || '',
+                     link: card.querySelector('.ds-title a').getAttribute('href'),
+                     id: card.dataset.id,
+                 }));",
+                vec![],
+            )
+            .await
+            .expect("the cards are read");
+        for card in cards.as_array().expect("cards") {
+            assert!(
+                ["把握大", "可参考", "把握小"].contains(&card["label"].as_str().unwrap_or("")),
+                "a confidence label in words: {card}"
+            );
+            assert!(
+                card["why"]
+                    .as_str()
+                    .is_some_and(|w| w.starts_with("匹配：燃气")),
+                "why it matched: {card}"
+            );
+            let id = card["id"].as_str().expect("an id");
+            assert!(
+                card["link"]
+                    .as_str()
+                    .is_some_and(|l| l.ends_with(&format!("/items/{id}"))),
+                "the card links to its page: {card}"
+            );
+        }
+
+        // 复制: a toast, the status stays and the focus stays on the button, also where the
+        // clipboard API is missing (a plain-http intranet host) and a selection copies.
+        let status = page.status.clone();
+        client
+            .execute(
+                "Object.defineProperty(navigator, 'clipboard', {configurable: true, value: undefined});",
+                vec![],
+            )
+            .await
+            .expect("no clipboard API");
+        client
+            .find(Locator::Css(".ds-card .ds-copy"))
+            .await
+            .expect("a copy button")
+            .click()
+            .await
+            .expect("click");
+        let toast = wait_for(
+            &client,
+            "the copy toast",
+            "const toast = document.querySelector('.ds-toast');
+             return toast && !toast.hidden && toast.textContent;",
+            vec![],
+        )
+        .await;
+        assert!(
+            toast.as_str().is_some_and(|t| t.starts_with("已复制")),
+            "{toast}"
+        );
+        assert_eq!(page_state(&client, None).await.status, status);
+        assert_eq!(focused(&client).await, "ds-copy", "the focus stays on 复制");
+
+        // An out-of-scope question: no cards, or only unsure ones under 可能都不相关.
+        client
+            .goto(&format!(
+                "{base}/?q={}",
+                form_urlencoded::byte_serialize("我想考驾照，去哪里报名比较便宜".as_bytes())
+                    .collect::<String>()
+            ))
+            .await
+            .expect("the page opens");
+        let page = wait_for_answer(&client, None, "我想考驾照，去哪里报名比较便宜").await;
+        let doubt: Value = client
+            .execute(
+                "const doubt = document.querySelector('.ds-doubt');
+                 return !doubt.hidden && doubt.textContent;",
+                vec![],
+            )
+            .await
+            .expect("the warning is read");
+        if page.cards.is_empty() {
+            assert_eq!(doubt, Value::Bool(false), "{page:#?}");
+        } else {
+            assert!(
+                page.cards.iter().all(|c| c.confidence == "low"),
+                "{page:#?}"
+            );
+            assert!(
+                doubt
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("可能都不相关")),
+                "{doubt}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_item_page_shows_every_field_copies_a_ticket_and_prints_without_controls() {
+    let base = service(&[]).await;
+    let item = common::engine()
+        .item("coop-7-4")
+        .expect("lookup")
+        .expect("coop-7-4 exists");
+    let missing = reqwest::get(format!("{base}/items/coop-99-99"))
+        .await
+        .expect("an answer");
+    assert_eq!(missing.status().as_u16(), 404);
+    assert!(missing.headers()["content-type"]
+        .to_str()
+        .is_ok_and(|t| t.starts_with("text/html")));
+    assert!(missing
+        .text()
+        .await
+        .expect("a page")
+        .contains("没有这个事项"));
+    in_browser(|client| async move {
+        client
+            .goto(&format!("{base}/items/coop-7-4"))
+            .await
+            .expect("the page opens");
+        let button = client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(".ds-ticket:not([hidden])"))
+            .await
+            .expect("复制到工单, shown by the script");
+        let text = |s: &str| s.split_whitespace().collect::<String>();
+        let page = text(
+            &client
+                .find(Locator::Css(".ds-record"))
+                .await
+                .expect("the record")
+                .text()
+                .await
+                .expect("its text"),
+        );
+        let heading = client
+            .find(Locator::Css("h1"))
+            .await
+            .expect("a heading")
+            .text()
+            .await
+            .expect("its text");
+        assert_eq!(text(&heading), text(&item.title));
+        for field in [
+            item.owner_statement(),
+            item.departments.join("、"),
+            item.department_duties.clone(),
+            item.town_duties.clone(),
+            item.numbered_category(),
+            format!("{}{}配合履职事项清单", item.district, item.town),
+            format!("序号{}", item.seq),
+            "/items/coop-7-4".to_string(),
+        ] {
+            assert!(page.contains(&text(&field)), "{field} on the page: {page}");
+        }
+        screenshot(&client, "item").await;
+
+        client
+            .execute(
+                "Object.defineProperty(navigator, 'clipboard', {
+                     configurable: true,
+                     value: { writeText: async (text) => { window.copied = text; } },
+                 });",
+                vec![],
+            )
+            .await
+            .expect("a clipboard stand-in");
+        button.click().await.expect("click");
+        let copied = wait_for(&client, "the ticket", "return window.copied", vec![]).await;
+        let copied = copied.as_str().expect("text");
+        for line in [
+            format!("事项：{}", item.title),
+            format!("清单：{}（{}）", item.list_label(), item.category),
+            format!("责任：{}", item.owner_statement()),
+            format!("镇配合职责：{}", item.town_duties),
+            format!("上级部门职责：{}", item.department_duties),
+            format!("链接：{base}/items/coop-7-4"),
+        ] {
+            assert!(copied.contains(&line), "{line:?} not in {copied:?}");
+        }
+        let toast = wait_for(
+            &client,
+            "the ticket toast",
+            "const toast = document.querySelector('.ds-toast');
+             return toast && !toast.hidden && toast.textContent;",
+            vec![],
+        )
+        .await;
+        assert!(
+            toast.as_str().is_some_and(|t| t.starts_with("已复制")),
+            "{toast}"
+        );
+        assert_eq!(
+            focused(&client).await,
+            "ds-ticket",
+            "the focus stays on the button"
+        );
+
+        emulate(&client, "print", "light").await;
+        let printed: Value = client
+            .execute(
+                "const shown = (node) => node.getClientRects().length > 0;
+                 return {
+                     print: matchMedia('print').matches,
+                     buttons: Array.from(document.querySelectorAll('button')).filter(shown)
+                         .map((b) => b.textContent),
+                     fields: Array.from(document.querySelectorAll('.ds-record dd'))
+                         .filter((dd) => !shown(dd)).length,
+                     toggles: document.body.innerText.includes('展开全文'),
+                 };",
+                vec![],
+            )
+            .await
+            .expect("the printed page is read");
+        assert_eq!(printed["print"], true, "{printed}");
+        assert_eq!(
+            printed["buttons"],
+            json!([]),
+            "no controls on paper: {printed}"
+        );
+        assert_eq!(printed["fields"], 0, "every field on paper: {printed}");
+        assert_eq!(printed["toggles"], false, "no 展开全文 on paper: {printed}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn without_javascript_the_page_is_a_form_answered_by_the_server() {
+    let base = service(&[]).await;
+    let gas = common::engine()
+        .item("coop-1-1")
+        .expect("lookup")
+        .expect("coop-1-1 exists");
+    let no_script = json!({"profile.managed_default_content_settings.javascript": 2});
+    in_browser_with(no_script, |client| async move {
+        client
+            .goto(&format!("{base}/?q=%E7%87%83%E6%B0%94"))
+            .await
+            .expect("the page opens");
+        let card = client
+            .find(Locator::Css(".ds-card[data-id=\"coop-1-1\"]"))
+            .await
+            .expect("the 燃气安全监管 card, rendered by the server");
+        let title = card
+            .find(Locator::Css(".ds-title"))
+            .await
+            .expect("a title")
+            .text()
+            .await
+            .expect("its text");
+        assert!(title.starts_with("燃气安全监管"), "{title}");
+        let mark = card
+            .find(Locator::Css(".ds-title mark"))
+            .await
+            .expect("the highlight")
+            .text()
+            .await
+            .expect("its text");
+        assert_eq!(mark, "燃气");
+        let owner = card
+            .find(Locator::Css(".ds-owner-text"))
+            .await
+            .expect("the owners")
+            .text()
+            .await
+            .expect("their text");
+        assert_eq!(owner, gas.owner_statement());
+        let badge = card
+            .find(Locator::Css(".ds-badge"))
+            .await
+            .expect("a badge")
+            .text()
+            .await
+            .expect("its text");
+        assert_eq!(badge, "配合履职");
+        assert!(
+            client.find(Locator::Css(".ds-filters")).await.is_err(),
+            "the script did not run"
+        );
+
+        // The plain form searches again.
+        let input = client
+            .find(Locator::Css("form[method=get] input[name=q]"))
+            .await
+            .expect("the form's box");
+        input.clear().await.expect("clear");
+        input.send_keys("婚姻登记").await.expect("typing");
+        input.send_keys(&Key::Enter).await.expect("Enter");
+        client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(".ds-card[data-id=\"withdrawn-2-4\"]"))
+            .await
+            .expect("the form's answer");
+        assert_eq!(
+            url_params(&client).await[0],
+            ("q".into(), "婚姻登记".into())
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_full_page_link_keeps_the_search_and_the_department_filter_takes_nicknames() {
+    let listener = common::http::listener().await;
+    let allowed = format!("http://{}", listener.local_addr().expect("a bound address"));
+    let base = service(std::slice::from_ref(&allowed)).await;
+    portal(listener, &base);
+    let example = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/intranet.html"),
+    )
+    .expect("examples/intranet.html");
+    assert!(
+        example.contains("allow=\"clipboard-write\""),
+        "the example's iframe may copy"
+    );
+    let want = api_search(
+        &base,
+        &[("q", "安全"), ("department", "城管"), ("limit", "20")],
+    )
+    .await;
+    let want: Vec<String> = want["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|hit| hit["id"].as_str().expect("an id").to_string())
+        .collect();
+    assert!(!want.is_empty(), "城管 is understood by the filter");
+    in_browser(|client| async move {
+        const WIDGET: &str = "#duty-search";
+        client
+            .goto(&format!("{allowed}/intranet.html"))
+            .await
+            .expect("the portal opens");
+        let host = client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(WIDGET))
+            .await
+            .expect("the widget's element");
+        let input = loop {
+            match host.shadow_root().await {
+                Ok(root) => break root.find(Locator::Css(".ds-input")).await.expect("the box"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        input.send_keys("燃气").await.expect("typing");
+        wait_for_answer(&client, Some(WIDGET), "燃气").await;
+        let link = wait_for(
+            &client,
+            "the widget's full-page link with the query",
+            &format!(
+                "{ROOT}
+                 const link = root.querySelector('.ds-open');
+                 return new URL(link.href).searchParams.get('q') === '燃气' && link.href;"
+            ),
+            vec![json!(WIDGET)],
+        )
+        .await;
+        assert!(
+            link.as_str()
+                .is_some_and(|l| l.starts_with(&format!("{base}/?"))),
+            "{link}"
+        );
+
+        // The iframe's link carries the filters too.
+        client
+            .goto(&format!("{base}/embed?q=%E5%AE%89%E5%85%A8&list=coop"))
+            .await
+            .expect("the embed page opens");
+        wait_for_answer(&client, None, "安全").await;
+        wait_for(
+            &client,
+            "the iframe's full-page link with the query and the list",
+            "const link = new URL(document.querySelector('.ds-open').href);
+             return link.pathname === '/' && link.searchParams.get('q') === '安全'
+                 && link.searchParams.get('list') === 'coop';",
+            vec![],
+        )
+        .await;
+
+        client
+            .goto(&format!("{base}/?q=%E5%AE%89%E5%85%A8"))
+            .await
+            .expect("the page opens");
+        wait_for_answer(&client, None, "安全").await;
+        let offered = wait_for(
+            &client,
+            "the departments of the answer",
+            "return Array.from(document.querySelectorAll('datalist option'))
+                 .map((option) => option.value);",
+            vec![],
+        )
+        .await;
+        assert!(
+            offered.as_array().is_some_and(|o| o.len() > 3),
+            "the facet's departments: {offered}"
+        );
+        let department = client
+            .find(Locator::Css(".ds-department"))
+            .await
+            .expect("the department filter");
+        department.send_keys("城管").await.expect("typing");
+        department.send_keys(&Key::Enter).await.expect("Enter");
+        wait_for(
+            &client,
+            "the items of 城管",
+            "const ids = Array.from(document.querySelectorAll('.ds-card'))
+                 .map((card) => card.dataset.id);
+             return new URLSearchParams(location.search).get('department') === '城管'
+                 && ids.join() === arguments[0];",
+            vec![json!(want.join(","))],
+        )
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn at_phone_width_targets_are_large_headings_in_order_and_dark_mode_is_dark() {
+    let base = service(&[]).await;
+    in_browser(|client| async move {
+        client
+            .set_window_size(390, 844)
+            .await
+            .expect("a phone-sized window");
+        client
+            .goto(&format!("{base}/?q=%E7%87%83%E6%B0%94"))
+            .await
+            .expect("the page opens");
+        wait_for_answer(&client, None, "燃气").await;
+        let measured: Value = client
+            .execute(
+                "const shown = (node) => node.getClientRects().length > 0;
+                 const small = Array.from(document.querySelectorAll(
+                         '.ds button, .ds input, .ds select, .ds a'))
+                     .filter((node) => shown(node) && !node.closest('.ds-title'))
+                     .filter((node) => node.getBoundingClientRect().height < 44)
+                     .map((node) => `${node.className} ${node.getBoundingClientRect().height}`);
+                 const levels = Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6'))
+                     .map((h) => Number(h.tagName[1]));
+                 return {small, levels};",
+                vec![],
+            )
+            .await
+            .expect("the page is measured");
+        assert_eq!(
+            measured["small"],
+            json!([]),
+            "touch targets of 44 px: {measured}"
+        );
+        let levels: Vec<u64> = measured["levels"]
+            .as_array()
+            .expect("levels")
+            .iter()
+            .map(|l| l.as_u64().expect("a level"))
+            .collect();
+        assert_eq!(levels.first(), Some(&1), "{levels:?}");
+        for pair in levels.windows(2) {
+            assert!(
+                pair[1] <= pair[0] + 1,
+                "a heading level skipped: {levels:?}"
+            );
+        }
+        screenshot(&client, "phone").await;
+
+        emulate(&client, "", "dark").await;
+        let background: Value = client
+            .execute(
+                "return getComputedStyle(document.body).backgroundColor;",
+                vec![],
+            )
+            .await
+            .expect("the background");
+        assert_eq!(background, "rgb(13, 17, 23)", "dark mode");
+        screenshot(&client, "dark").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn recent_searches_are_kept_in_the_browser_and_can_be_cleared() {
+    let base = service(&[]).await;
+    in_browser(|client| async move {
+        client
+            .goto(&format!("{base}/"))
+            .await
+            .expect("the page opens");
+        let input = search_box(&client).await;
+        for query in ["燃气", "低保"] {
+            input.clear().await.expect("clear");
+            input.send_keys(query).await.expect("typing");
+            input.send_keys(&Key::Enter).await.expect("Enter");
+            wait_for_answer(&client, None, query).await;
+        }
+        client
+            .goto(&format!("{base}/"))
+            .await
+            .expect("the page opens again");
+        let recent = wait_for(
+            &client,
+            "the recent searches",
+            "return Array.from(document.querySelectorAll('.ds-recent .ds-example'))
+                 .map((button) => button.dataset.query);",
+            vec![],
+        )
+        .await;
+        assert_eq!(recent, json!(["低保", "燃气"]), "newest first");
+        client
+            .find(Locator::Css(".ds-recent-clear"))
+            .await
+            .expect("the clear button")
+            .click()
+            .await
+            .expect("click");
+        let left: Value = client
+            .execute(
+                "return [document.querySelectorAll('.ds-recent').length,
+                         localStorage.getItem('duty-search:recent')];",
+                vec![],
+            )
+            .await
+            .expect("the page is read");
+        assert_eq!(left, json!([0, null]));
     })
     .await;
 }

@@ -263,6 +263,8 @@ fn path() -> impl Strategy<Value = String> {
         1 => segment().prop_map(|s| format!("/assets/{s}")),
         1 => prop_oneof![
             Just("/".to_string()),
+            Just("/items/coop-7-4".to_string()),
+            Just("/openapi.json".to_string()),
             Just("/embed".to_string()),
             Just("/widget.js".to_string()),
             Just("/healthz".to_string()),
@@ -351,8 +353,8 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..ProptestConfig::default() })]
 
-    /// Whatever is asked of whichever route: a 2xx, or a 4xx with a JSON error; never a 5xx
-    /// or a panic; with a request id and nosniff.
+    /// Whatever is asked of whichever route: a 2xx, or a 4xx with a JSON error (a page's
+    /// 4xx: a page with the error); never a 5xx or a panic; with a request id and nosniff.
     #[test]
     fn any_request_gets_a_2xx_or_a_json_4xx(probe in probe()) {
         let uri = match &probe.query {
@@ -384,7 +386,14 @@ proptest! {
         let api = ["/api/", "/healthz"].iter().any(|p| probe.path.starts_with(p));
         // A CORS preflight (OPTIONS) is answered by headers alone.
         let api_answer = api && probe.method == Method::GET && answer.status == StatusCode::OK;
-        if answer.status.is_client_error() || api_answer {
+        // The pages for people answer a bad parameter or an unknown item as a page saying so
+        // (the request limits, before any page, answer JSON).
+        let page = probe.method == Method::GET
+            && (probe.path == "/" || probe.path.starts_with("/items/"));
+        if page && answer.status.is_client_error() && content_type.starts_with("text/html") {
+            let body = String::from_utf8_lossy(&answer.body);
+            prop_assert!(body.contains("查询失败") || body.contains("没有这个事项"), "{what}: {body:.300}");
+        } else if answer.status.is_client_error() || api_answer {
             prop_assert!(content_type.starts_with("application/json"), "{what}: {content_type}");
             if probe.method != Method::HEAD {
                 let body: Value = serde_json::from_slice(&answer.body)

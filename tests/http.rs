@@ -275,7 +275,10 @@ async fn search_answers_with_the_documented_shape() {
             .unwrap()
             .values()
             .any(|h| h.as_str().unwrap().contains("<mark>燃气</mark>"))));
-        assert_eq!(keys(&body["facets"]), ["category", "list", "town"]);
+        assert_eq!(
+            keys(&body["facets"]),
+            ["category", "department", "list", "town"]
+        );
         let list_counts: u64 = body["facets"]["list"]
             .as_object()
             .expect("list facet object")
@@ -594,8 +597,9 @@ async fn a_metrics_token_when_configured_guards_metrics() {
     assert_eq!(open.status, StatusCode::OK);
 }
 
-/// The two pages.
-const PAGES: [&str; 2] = ["/", "/embed"];
+/// The pages: the search page empty and with results rendered on the server, the iframe
+/// version, an item's page.
+const PAGES: [&str; 4] = ["/", "/?q=%E7%87%83%E6%B0%94", "/embed", "/items/coop-7-4"];
 
 /// The directives of a Content-Security-Policy, by name.
 fn directives(policy: &str) -> Vec<(&str, Vec<&str>)> {
@@ -652,13 +656,18 @@ async fn pages_are_html_under_a_policy_forbidding_inline_script() {
             let framing = directives
                 .iter()
                 .find(|(name, _)| *name == "frame-ancestors");
-            match path {
-                "/" => assert_eq!(framing, Some(&("frame-ancestors", vec!["'none'"]))),
-                _ => assert_eq!(
+            if path == "/embed" {
+                assert_eq!(
                     framing,
                     Some(&("frame-ancestors", vec!["'self'"])),
                     "{path}: {policy}"
-                ),
+                );
+            } else {
+                assert_eq!(
+                    framing,
+                    Some(&("frame-ancestors", vec!["'none'"])),
+                    "{path}"
+                );
             }
 
             // Nothing inline the policy would refuse, nothing from elsewhere.
@@ -861,4 +870,62 @@ async fn only_the_allowed_origins_may_call_the_api_from_their_pages() {
         Some("frame-ancestors 'self' http://portal.example:8000 https://intranet.example")
     );
     assert_eq!(framing(&allow(&["*"])).await, None);
+}
+
+/// What a person typed or asked for comes back in the server's pages escaped: in the form, the
+/// status line, the title and a missing item's page.
+#[tokio::test]
+async fn the_server_rendered_pages_escape_the_query_and_the_id() {
+    let attack = "<img src=x onerror=alert(1)>\"'&";
+    let escaped = "&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;";
+    let page = raw(
+        Via::Router,
+        Method::GET,
+        &format!("/?q={}", encode(attack)),
+        &[],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(!html.contains("<img"), "{html}");
+    assert!(
+        html.contains(&format!("value=\"{escaped}\"")),
+        "the form keeps the query"
+    );
+    assert!(
+        html.contains(&format!("<title>{escaped} - 职责事项查询</title>")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("“{escaped}”")),
+        "the status line names it"
+    );
+
+    let missing = raw(
+        Via::Router,
+        Method::GET,
+        &format!("/items/{}", encode("<b>x</b>")),
+        &[],
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let html = missing.text();
+    assert!(
+        html.contains("&lt;b&gt;x&lt;/b&gt;") && !html.contains("<b>"),
+        "{html}"
+    );
+
+    let bad = raw(
+        Via::Router,
+        Method::GET,
+        "/?q=%E7%87%83%E6%B0%94&limit=0",
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.text().contains("查询失败：limit must be an integer"),
+        "{}",
+        bad.text()
+    );
 }

@@ -426,3 +426,89 @@ fn invisible_format_characters_inside_a_listed_word_are_indexed_as_the_word() {
         ids(&response)
     );
 }
+
+/// The department facet counts each item once per department it names (its departments and
+/// owners), over the whole answer and before the department filter; the filter takes the
+/// nicknames the search box understands.
+#[test]
+fn the_department_facet_counts_the_answer_and_the_filter_takes_nicknames() {
+    let all = search("安全", 100);
+    assert!(all.total < 100, "one page holds the whole answer");
+    let mut counted: BTreeMap<String, usize> = BTreeMap::new();
+    for hit in &all.hits {
+        let mut named: Vec<&String> = hit.departments.iter().chain(&hit.owner).collect();
+        named.sort();
+        named.dedup();
+        for name in named {
+            *counted.entry(name.clone()).or_default() += 1;
+        }
+    }
+    assert_eq!(all.facets.department, counted);
+
+    let engine = engine();
+    for (nickname, query) in [
+        ("城管", "安全"),
+        ("住建局", "安全"),
+        ("派出所", "安全"),
+        ("环保局", "污染"),
+    ] {
+        let meant = engine.departments_meant(nickname);
+        assert!(!meant.is_empty(), "{nickname} names no department");
+        let mut filtered = request(query, 100);
+        filtered.department = Some(nickname.to_string());
+        let answer = run(&filtered);
+        assert!(answer.total > 0, "{query} with the filter {nickname}");
+        assert_eq!(
+            answer.facets.department,
+            search(query, 100).facets.department,
+            "before the filter"
+        );
+        for hit in &answer.hits {
+            assert!(
+                hit.departments
+                    .iter()
+                    .chain(&hit.owner)
+                    .any(|name| meant.contains(name)),
+                "{} names none of {meant:?} ({nickname})",
+                hit.id
+            );
+        }
+    }
+    assert!(engine
+        .departments_meant("城管")
+        .iter()
+        .any(|d| d.contains("综合执法局")));
+    assert_eq!(engine.departments_meant("民政局"), ["利通区民政局"]);
+}
+
+/// Highlights leave out a single character the query did not type as a word and everyday
+/// words of a letter, and join touching matches.
+#[test]
+fn highlights_mark_what_tells_and_join_touching_matches() {
+    let letter = search(
+        "领导您好，我们小区服务中心的人说电动车飞线充电归他们上报，可一直没人管，楼道里很危险",
+        10,
+    );
+    assert!(!letter.hits.is_empty());
+    for hit in &letter.hits {
+        for marked in hit.highlights.values() {
+            for mark in marked.split("<mark>").skip(1) {
+                let word = mark.split("</mark>").next().unwrap_or_default();
+                assert!(
+                    word.chars().count() > 1,
+                    "{}: a single character marked in {marked}",
+                    hit.id
+                );
+                assert!(
+                    !["服务", "中心"].contains(&word),
+                    "{}: {word} marked in {marked}",
+                    hit.id
+                );
+            }
+            assert!(
+                !marked.contains("</mark><mark>"),
+                "touching marks: {marked}"
+            );
+        }
+    }
+}

@@ -1,12 +1,15 @@
 //! The data model of a township's duty lists: the three lists, their items and who owns each.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Which of the three published lists an item stands in.
 ///
 /// The list decides who owns the duty: the town itself (`Basic`), an upper department that the town
 /// supports (`Coop`), or a department that took the duty back from the town (`Withdrawn`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ListKind {
     /// 基本履职事项清单: what the town does itself.
@@ -55,7 +58,7 @@ impl ListKind {
 }
 
 /// One duty of one list, with everything needed to answer a query without re-reading the corpus.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Item {
     /// `{list}-{category ordinal}-{seq}`, e.g. `coop-7-4`.
     pub id: String,
@@ -89,6 +92,15 @@ impl Item {
     /// The Chinese label of the item's list.
     pub fn list_label(&self) -> &'static str {
         self.list.label()
+    }
+
+    /// The category as the document heads it, with its numeral (`七、应急管理及消防`).
+    pub fn numbered_category(&self) -> String {
+        format!(
+            "{}、{}",
+            super::numeral::format(self.category_ordinal),
+            self.category
+        )
     }
 
     /// Ownership stated plainly, as staff would say it; never invents an owner.

@@ -26,9 +26,36 @@ pub(crate) fn parse(text: &str) -> Option<u32> {
     }
 }
 
+/// Writes 1 to 99 as the category headings do (`一`, `十`, `十四`, `二十`, `九十九`): the
+/// inverse of [`parse`], so an item page shows its category as the document numbers it.
+pub(crate) fn format(value: u32) -> String {
+    let digit = |d: u32| "一二三四五六七八九".chars().nth(d as usize - 1);
+    let (tens, units) = (value / 10, value % 10);
+    let mut text = String::new();
+    if tens > 1 {
+        text.extend(digit(tens));
+    }
+    if tens > 0 {
+        text.push('十');
+    }
+    if units > 0 {
+        text.extend(digit(units));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{format, parse};
+
+    #[test]
+    fn format_writes_what_parse_reads() {
+        for value in 1..=99 {
+            assert_eq!(parse(&format(value)), Some(value), "{value}");
+        }
+        assert_eq!(format(14), "十四");
+        assert_eq!(format(20), "二十");
+    }
 
     #[test]
     fn single_digits() {

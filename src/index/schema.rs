@@ -24,7 +24,8 @@ pub struct DutySchema {
     pub category: Field,
     /// Town name, exact and fast: filter and facet across towns.
     pub town: Field,
-    /// Each department or owner name, exact: the department filter and owner boost.
+    /// Each department or owner name, exact and fast: the department filter, its facet and the
+    /// owner boost.
     pub department: Field,
     /// What the item does (service, enforcement, other), exact and fast: a message's intent
     /// steers by it.
@@ -62,7 +63,7 @@ impl DutySchema {
         let list = builder.add_text_field("list", STRING | FAST);
         let category = builder.add_text_field("category", STRING | FAST);
         let town = builder.add_text_field("town", STRING | FAST);
-        let department = builder.add_text_field("department", STRING);
+        let department = builder.add_text_field("department", STRING | FAST);
         let action = builder.add_text_field("action", STRING | FAST);
         let title = builder.add_text_field("title", analysed(CHINESE_TOKENIZER, positions));
         let town_duties =

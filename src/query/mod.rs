@@ -23,6 +23,10 @@ pub use vocabulary::Vocabulary;
 use crate::analysis::Segmenter;
 use crate::lexicon::Lexicon;
 
+/// From this count in jieba's dictionary a word is everyday Chinese (服务 13,036, 中心
+/// 23,969; 安全 9,921 and 登记 1,810 are not): too common to be worth marking.
+pub const GENERIC_FREQUENCY: usize = 10_000;
+
 /// Runs the pipeline with the engine's segmenter, lexicon and vocabulary.
 pub struct QueryAnalyzer {
     segmenter: Arc<Segmenter>,
@@ -45,6 +49,13 @@ impl QueryAnalyzer {
     /// The words the index knows.
     pub fn vocabulary(&self) -> &Vocabulary {
         &self.vocabulary
+    }
+
+    /// Whether `word` says too little to be marked in a hit: a stopword, or a word general
+    /// Chinese uses at least [`GENERIC_FREQUENCY`] times in jieba's dictionary (服务, 中心).
+    pub fn is_generic(&self, word: &str) -> bool {
+        self.lexicon.stopwords.contains(word)
+            || self.segmenter.general_frequency(word) >= GENERIC_FREQUENCY
     }
 
     /// Analyses one query.

@@ -2,10 +2,11 @@
 //! can match it, and a plain account of the interpretation for staff.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// How an alternative came about; decides its weight and how much it counts as evidence
 /// ([`crate::tuning::alternative_weight`], [`crate::tuning::alternative_evidence`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AltKind {
     /// The word as typed.
@@ -112,7 +113,7 @@ impl Concept {
 }
 
 /// An expansion shown to staff: `from` was also searched as `to`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Expansion {
     /// What the user typed.
     pub from: String,
@@ -123,7 +124,7 @@ pub struct Expansion {
 }
 
 /// How the engine read a query, returned with every answer.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Interpretation {
     /// The words searched as typed (filler removed).
     pub terms: Vec<String>,

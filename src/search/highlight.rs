@@ -36,12 +36,19 @@ impl Highlighter {
             return None;
         }
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        // Overlaps go to the leftmost longest; touching matches become one mark, so that
+        // 电动车 next to 充电 reads as one span without a gap.
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for (start, end) in found {
+            match spans.last_mut() {
+                Some(last) if start < last.1 => {}
+                Some(last) if start == last.1 => last.1 = end,
+                _ => spans.push((start, end)),
+            }
+        }
         let mut out = String::with_capacity(text.len() + 32);
         let mut last = 0;
-        for (start, end) in found {
-            if start < last {
-                continue;
-            }
+        for (start, end) in spans {
             out.push_str(&escape(&text[last..start]));
             out.push_str("<mark>");
             out.push_str(&escape(&text[start..end]));
@@ -89,6 +96,15 @@ mod tests {
         assert_eq!(
             highlighter.highlight("燃气安全、安全与VOCs").as_deref(),
             Some("<mark>燃气安全</mark>、<mark>安全</mark>与<mark>VOCs</mark>")
+        );
+    }
+
+    #[test]
+    fn touching_matches_are_one_mark() {
+        let highlighter = Highlighter::new(&["电动车".into(), "充电".into()]);
+        assert_eq!(
+            highlighter.highlight("电动车充电、充电桩").as_deref(),
+            Some("<mark>电动车充电</mark>、<mark>充电</mark>桩")
         );
     }
 

@@ -1,4 +1,5 @@
-//! Document labels (list, category, town for facets; the action kind for intent) read once
+//! Document labels (list, category, town and departments for facets; the action kind for
+//! intent) read once
 //! when an index opens. A query then finds each
 //! candidate's labels by column ordinal in plain tables, never reading a column's dictionary: a
 //! province's town column holds thousands of names in compressed blocks, and looking them up per
@@ -19,10 +20,15 @@ pub struct DocLabels {
     segments: Vec<SegmentLabels>,
 }
 
+/// The fast field of an item's departments, which may be several: faceted on its own.
+const DEPARTMENT_FIELD: &str = "department";
+
 /// One segment's facet columns and their ordinal → label tables.
 struct SegmentLabels {
     columns: [Option<StrColumn>; 4],
     by_ordinal: [Vec<u32>; 4],
+    departments: Option<StrColumn>,
+    department_ids: Vec<u32>,
 }
 
 impl DocLabels {
@@ -40,21 +46,36 @@ impl DocLabels {
             let mut segment = SegmentLabels {
                 columns: [None, None, None, None],
                 by_ordinal: Default::default(),
+                departments: None,
+                department_ids: Vec::new(),
             };
             for (slot, field) in LABEL_FIELDS.iter().enumerate() {
-                let Some(column) = fast.str(field)? else {
-                    continue;
-                };
-                let mut terms = column.dictionary().stream()?;
-                while terms.advance() {
-                    let id = labels.id(&mut ids, &String::from_utf8_lossy(terms.key()));
-                    segment.by_ordinal[slot].push(id);
+                if let Some(column) = fast.str(field)? {
+                    segment.by_ordinal[slot] = labels.ids_of(&mut ids, &column)?;
+                    segment.columns[slot] = Some(column);
                 }
-                segment.columns[slot] = Some(column);
+            }
+            if let Some(column) = fast.str(DEPARTMENT_FIELD)? {
+                segment.department_ids = labels.ids_of(&mut ids, &column)?;
+                segment.departments = Some(column);
             }
             labels.segments.push(segment);
         }
         Ok(labels)
+    }
+
+    /// The label id of each term of `column`'s dictionary, by ordinal.
+    fn ids_of(
+        &mut self,
+        ids: &mut HashMap<String, u32>,
+        column: &StrColumn,
+    ) -> tantivy::Result<Vec<u32>> {
+        let mut by_ordinal = Vec::new();
+        let mut terms = column.dictionary().stream()?;
+        while terms.advance() {
+            by_ordinal.push(self.id(ids, &String::from_utf8_lossy(terms.key())));
+        }
+        Ok(by_ordinal)
     }
 
     /// The id of `name`, added if new.
@@ -85,6 +106,23 @@ impl DocLabels {
                 .unwrap_or(0)
         })
     }
+
+    /// The label ids of every department `doc` of segment `segment` names (its departments
+    /// and owners), each once, for the department facet.
+    pub fn departments_of(&self, segment: usize, doc: DocId) -> Vec<u32> {
+        let segment = &self.segments[segment];
+        let Some(column) = &segment.departments else {
+            return Vec::new();
+        };
+        // An owner is usually among the departments too: each counts once.
+        let mut ids: Vec<u32> = column
+            .term_ords(doc)
+            .filter_map(|ordinal| segment.department_ids.get(ordinal as usize).copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
 }
 
 #[cfg(test)]
@@ -111,6 +149,16 @@ mod tests {
                 assert_eq!(category, &item.category);
                 assert_eq!(town, &item.town);
                 assert!(["service", "enforcement", "other"].contains(&action.as_str()));
+                let mut departments: Vec<&String> = labels
+                    .departments_of(segment, doc)
+                    .into_iter()
+                    .map(|id| &labels.names()[id as usize])
+                    .collect();
+                let mut named: Vec<&String> = item.departments.iter().chain(&item.owner).collect();
+                departments.sort();
+                named.sort();
+                named.dedup();
+                assert_eq!(departments, named, "{}", item.id);
                 seen += 1;
             }
         }

@@ -183,6 +183,21 @@ impl Engine {
                     counts[*label as usize][slot] += 1;
                 }
             }
+            let mut departments = vec![0usize; names.len()];
+            for candidate in &kept {
+                let address = candidate.address;
+                for label in self
+                    .labels
+                    .departments_of(address.segment_ord as usize, address.doc_id)
+                {
+                    departments[label as usize] += 1;
+                }
+            }
+            for (label, count) in names.iter().zip(departments) {
+                if count > 0 {
+                    response.facets.department.insert(label.clone(), count);
+                }
+            }
             for (label, counts) in names.iter().zip(&counts) {
                 let facets = [
                     &mut response.facets.list,
@@ -197,7 +212,7 @@ impl Engine {
             }
             let passing: Vec<&&Candidate> = kept.iter().filter(|c| c.passes_filters).collect();
             response.total = passing.len();
-            let highlighter = Highlighter::new(&plan.highlight_terms());
+            let highlighter = Highlighter::new(&self.highlight_terms(&plan));
             for candidate in passing.into_iter().skip(request.offset).take(request.limit) {
                 let item = self.stored_item(&searcher, candidate.address)?;
                 let highlights = highlights(&highlighter, &item);
@@ -406,15 +421,59 @@ impl Engine {
         }
         if let Some(department) = &request.department {
             let names: Vec<Box<dyn Query>> = self
-                .analyzer
-                .vocabulary()
-                .departments_containing(department)
+                .departments_meant(department)
                 .into_iter()
-                .map(|name| term_query(self.schema.department, name))
+                .map(|name| term_query(self.schema.department, &name))
                 .collect();
             filters.push(Box::new(BooleanQuery::union(names)));
         }
         filters
+    }
+
+    /// The departments of the index a department filter means: those whose name contains it
+    /// (民政局), else those the query analyzer reads it as (城管, 派出所, 住建局: a nickname or
+    /// a department named by its synonyms), so the filter understands what the search box does.
+    pub fn departments_meant(&self, text: &str) -> Vec<String> {
+        let vocabulary = self.analyzer.vocabulary();
+        let named = vocabulary.departments_containing(text);
+        if !named.is_empty() {
+            return named.into_iter().map(String::from).collect();
+        }
+        let mut names: Vec<String> = Vec::new();
+        for alternative in self
+            .analyzer
+            .analyze(text)
+            .concepts
+            .iter()
+            .flat_map(|concept| &concept.alternatives)
+        {
+            for name in vocabulary.departments_containing(&alternative.text) {
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        names
+    }
+
+    /// The terms a hit's text is marked with: the plan's, less what says nothing to the reader.
+    /// A single character is marked only when the query has it as a word of its own; a
+    /// stopword or an everyday word of general Chinese (服务, 中心) only when it is a word of a
+    /// short query, never in a letter's many words.
+    fn highlight_terms(&self, plan: &QueryPlan) -> Vec<String> {
+        let typed = |term: &str| plan.concepts.iter().any(|c| c.label == term);
+        plan.highlight_terms()
+            .into_iter()
+            .filter(|term| {
+                if term.chars().count() == 1 {
+                    typed(term)
+                } else if self.analyzer.is_generic(term) {
+                    typed(term) && !plan.letter
+                } else {
+                    true
+                }
+            })
+            .collect()
     }
 
     /// The whole item with this id, if any.

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::corpus::{Item, ListKind};
 use crate::error::{Error, Result};
@@ -76,13 +77,14 @@ impl SearchRequest {
 }
 
 /// One ranked duty.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Hit {
     /// Item id (`coop-7-4`).
     pub id: String,
     /// List machine name.
     pub list: ListKind,
     /// List label (配合履职事项).
+    #[schema(value_type = String)]
     pub list_label: &'static str,
     /// Category name.
     pub category: String,
@@ -114,7 +116,7 @@ pub struct Hit {
 }
 
 /// Why a hit scored what it did: each part of the ranking formula (see [`crate::tuning`]).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Explanation {
     /// Per concept of the query, in query order: how much it counts and how the item matched it.
     pub concepts: Vec<ConceptExplanation>,
@@ -140,7 +142,7 @@ pub struct Explanation {
 }
 
 /// One concept of the query, as one hit matched it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ConceptExplanation {
     /// What the query said for it.
     pub concept: String,
@@ -153,7 +155,7 @@ pub struct ConceptExplanation {
 }
 
 /// The alternative of a concept that gave a hit its score for that concept.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct MatchedTerm {
     /// The term searched (the word typed, a list term of the lexicon, a department's name…).
     pub term: String,
@@ -169,7 +171,7 @@ pub struct MatchedTerm {
 }
 
 /// How far a hit can be trusted, so that a weak answer looks weak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// Most hits this close to the best are relevant (about 80–90% on the judged files).
@@ -223,8 +225,9 @@ impl Hit {
     }
 }
 
-/// Counts of matching items per list, category and town (before the request's filters apply).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// Counts of matching items per list, category, town and department (before the request's
+/// filters apply).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Facets {
     /// Per list machine name.
     pub list: BTreeMap<String, usize>,
@@ -232,10 +235,13 @@ pub struct Facets {
     pub category: BTreeMap<String, usize>,
     /// Per town.
     pub town: BTreeMap<String, usize>,
+    /// Per department an item names (its departments and owners), by full name: what the
+    /// department filter offers.
+    pub department: BTreeMap<String, usize>,
 }
 
 /// The answer to a search.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SearchResponse {
     /// The query as typed.
     pub query: String,

@@ -3,13 +3,12 @@
 
 use std::path::PathBuf;
 
+use super::answers::ErrorAnswer;
+use crate::error::Error;
 use axum::http::header::WWW_AUTHENTICATE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
-
-use crate::error::Error;
 
 /// An error answered to an HTTP client.
 #[derive(Debug)]
@@ -55,6 +54,16 @@ impl ApiError {
         )
     }
 
+    /// The status it is answered with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// What it says to the client.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// The same error, naming the file (and the 1-based line, when known) at fault.
     pub fn at(mut self, file: PathBuf, line: Option<usize>) -> ApiError {
         self.file = Some(file);
@@ -74,13 +83,11 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "error": self.message });
-        if let Some(file) = &self.file {
-            body["file"] = Value::from(file.display().to_string());
-        }
-        if let Some(line) = self.line {
-            body["line"] = Value::from(line);
-        }
+        let body = ErrorAnswer {
+            error: self.message,
+            file: self.file.map(|file| file.display().to_string()),
+            line: self.line,
+        };
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

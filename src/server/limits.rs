@@ -115,7 +115,7 @@ pub(super) fn refused(error: &BoxError, limits: &Limits) -> ApiError {
     }
 }
 
-/// Gives every error answer a JSON body `{"error": …}`: the limit layers and axum's own
+/// Gives every error answer but a page's a JSON body `{"error": …}`: the limit layers and axum's own
 /// rejections (an undecodable path, say) answer plain text or nothing. Headers are kept.
 pub(super) async fn json_errors(
     State(limits): State<Limits>,
@@ -124,11 +124,12 @@ pub(super) async fn json_errors(
 ) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    // A page's own error page (HTML) stays one.
+    let is_json_or_page = response.headers().get(CONTENT_TYPE).is_some_and(|value| {
+        let value = value.as_bytes();
+        value.starts_with(b"application/json") || value.starts_with(b"text/html")
+    });
+    if !(status.is_client_error() || status.is_server_error()) || is_json_or_page {
         return response;
     }
     let (mut parts, body) = response.into_parts();

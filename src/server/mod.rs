@@ -7,6 +7,7 @@
 //! of a state on a TCP listener.
 
 mod admin;
+mod answers;
 mod cors;
 mod error;
 mod limits;
@@ -14,9 +15,11 @@ mod listen;
 mod live;
 mod metrics;
 mod observe;
+mod openapi;
 mod pages;
 mod params;
 mod query_log;
+mod render;
 
 use std::any::Any;
 use std::sync::Arc;
@@ -31,7 +34,6 @@ use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::load_shed::LoadShedLayer;
@@ -50,8 +52,9 @@ pub use live::{LiveEngine, Reindex, ReindexError, ReindexResult, INLINE_SEARCH_I
 pub use metrics::Metrics;
 pub use query_log::{QueryLog, QueryLogLimits, ZeroHitReport};
 
-use crate::corpus::Item;
-use crate::search::SearchRequest;
+use crate::corpus::ListKind;
+use crate::search::{SearchRequest, SearchResponse};
+use answers::{ErrorAnswer, Health, ItemAnswer, Reindexed};
 use observe::SearchOutcome;
 
 /// What the service is built from: the engine, who may call it cross-origin, its limits, the
@@ -143,12 +146,14 @@ pub fn app(state: AppState) -> Router {
     let framing = state.cors.frame_ancestors();
     let public = Router::new()
         .route("/", get(pages::search_page))
+        .route("/items/{id}", get(pages::item_page))
         .route("/embed", get(move || pages::embed_page(framing)))
         .route("/widget.js", get(pages::widget))
         .route("/assets/{name}", get(pages::asset))
         .route("/api/search", get(search).post(search_posted))
         .route("/api/items/{id}", get(item))
         .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi::description))
         .route("/metrics", get(metrics))
         .layer(
             ServiceBuilder::new()
@@ -192,6 +197,26 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/search",
+    tag = "api",
+    params(
+        ("q" = String, Query, description = "The query: a keyword, a complaint, a letter, pinyin; 1–2,000 characters, not blank"),
+        ("limit" = Option<usize>, Query, description = "Hits per page, 1–100 (default 10)", minimum = 1, maximum = 100),
+        ("offset" = Option<usize>, Query, description = "Hits to skip (default 0)"),
+        ("list" = Option<ListKind>, Query, description = "Only this list"),
+        ("category" = Option<String>, Query, description = "Only this category, by its exact name"),
+        ("department" = Option<String>, Query, description = "Only items naming a department whose name contains this, or that the query reads it as (城管, 派出所)"),
+        ("town" = Option<String>, Query, description = "Only this town's items"),
+        ("explain" = Option<bool>, Query, description = "Each hit carries its explanation (default false)"),
+    ),
+    responses(
+        (status = 200, description = "The ranked hits, facets and interpretation", body = SearchResponse),
+        (status = 400, description = "A bad parameter, named in the message", body = ErrorAnswer),
+        (status = 503, description = "Too many requests at once, or the request took too long", body = ErrorAnswer),
+    ),
+)]
 async fn search(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -202,18 +227,30 @@ async fn search(
 
 /// `POST /api/search` with a JSON body: the same search, for a pasted work order too long for
 /// a link.
+#[utoipa::path(
+    post,
+    path = "/api/search",
+    tag = "api",
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "The parameters of `GET /api/search` (q, limit, offset, list, category, department, town, explain) as one object (`{\"q\": \"燃气\", \"limit\": 5}`); numbers and booleans as themselves or as text",
+    ),
+    responses(
+        (status = 200, description = "The ranked hits, facets and interpretation", body = SearchResponse),
+        (status = 400, description = "A bad parameter or a body that is not a JSON object", body = ErrorAnswer),
+        (status = 413, description = "A body over the limit", body = ErrorAnswer),
+        (status = 503, description = "Too many requests at once, or the request took too long", body = ErrorAnswer),
+    ),
+)]
 async fn search_posted(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let request = params::search_request_json(&body)?;
     answer_search(&state, request).await
 }
 
-/// Answers a parsed search request, logging it when a query log is on.
+/// Answers a parsed search request as JSON.
 async fn answer_search(state: &AppState, request: SearchRequest) -> Result<Response, ApiError> {
-    tracing::debug!(query = %request.query, "search");
-    let response = state.engine.search(request).await?;
-    if let Some(log) = &state.query_log {
-        log.record(&response);
-    }
+    let response = searched(state, request).await?;
     let outcome = SearchOutcome {
         total: response.total,
         matched: query_log::matched(&response),
@@ -223,19 +260,38 @@ async fn answer_search(state: &AppState, request: SearchRequest) -> Result<Respo
     Ok(answer)
 }
 
+/// Searches, logging the query when a query log is on: what the API and the page without
+/// JavaScript both answer.
+async fn searched(state: &AppState, request: SearchRequest) -> Result<SearchResponse, ApiError> {
+    tracing::debug!(query = %request.query, "search");
+    let response = state.engine.search(request).await?;
+    if let Some(log) = &state.query_log {
+        log.record(&response);
+    }
+    Ok(response)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/items/{id}",
+    tag = "api",
+    params(("id" = String, Path, description = "The item's id, `{list}-{category ordinal}-{seq}` (`coop-7-4`)")),
+    responses(
+        (status = 200, description = "The whole item", body = ItemAnswer),
+        (status = 404, description = "No item has this id", body = ErrorAnswer),
+    ),
+)]
+/// `GET /api/items/{id}`: the whole item.
 async fn item(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let item: Item = state
+) -> Result<Json<ItemAnswer>, ApiError> {
+    let item = state
         .engine
         .current()
         .item(&id)?
         .ok_or_else(|| ApiError::not_found(format!("no item with id {id}")))?;
-    let mut value = serde_json::to_value(&item).expect("an item serializes");
-    value["list_label"] = json!(item.list_label());
-    value["owner_statement"] = json!(item.owner_statement());
-    Ok(Json(value))
+    Ok(Json(item.into()))
 }
 
 /// What a request whose handler panicked is answered: a JSON 500, the panic logged (by
@@ -256,27 +312,48 @@ fn answer_panic(
 
 /// `GET /healthz`: runs a real search and reads items back ([`LiveEngine::check`]); `ok`, or
 /// 503 `degraded` with the error when the index serving cannot answer.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "api",
+    responses(
+        (status = 200, description = "The index serving answers", body = Health),
+        (status = 503, description = "It does not (`degraded`, with the error)", body = Health),
+    ),
+)]
 async fn healthz(State(state): State<AppState>) -> Response {
     let engine = state.engine.current();
     let info = engine.info();
-    let mut body = json!({
-        "status": "ok",
-        "items": engine.num_items(),
-        "towns": info.towns,
-        "built_at": info.built_at_text,
-        "built_at_unix": info.built_at,
-    });
+    let mut body = Health {
+        status: "ok".into(),
+        items: engine.num_items(),
+        towns: info.towns.clone(),
+        built_at: info.built_at_text.clone(),
+        built_at_unix: info.built_at,
+        error: None,
+    };
     match state.engine.check().await {
         Ok(()) => Json(body).into_response(),
         Err(error) => {
             tracing::error!(%error, "health check failed: the index serving is degraded");
-            body["status"] = json!("degraded");
-            body["error"] = json!(error.to_string());
+            body.status = "degraded".into();
+            body.error = Some(error.to_string());
             (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
         }
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "api",
+    security((), ("metrics_token" = [])),
+    responses(
+        (status = 200, description = "Counters in the Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 401, description = "No token, when a metrics token is configured", body = ErrorAnswer),
+        (status = 403, description = "A wrong metrics token", body = ErrorAnswer),
+    ),
+)]
 async fn metrics(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -288,23 +365,37 @@ async fn metrics(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/admin/reindex",
+    tag = "api",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The new index is live", body = Reindexed),
+        (status = 401, description = "No `Authorization: Bearer TOKEN`", body = ErrorAnswer),
+        (status = 403, description = "A wrong token, or no admin token configured", body = ErrorAnswer),
+        (status = 409, description = "Another process's build held the lock too long", body = ErrorAnswer),
+        (status = 422, description = "The corpus or lexicon was refused, naming the file and line; the previous index keeps serving", body = ErrorAnswer),
+        (status = 500, description = "The rebuild failed; the previous index keeps serving", body = ErrorAnswer),
+    ),
+)]
 async fn reindex(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Reindexed>, ApiError> {
     admin::authorize(state.admin_token.as_ref(), &headers)?;
     let reindex = state.reindex().await;
     let info = reindex.result.map_err(|error| ApiError::from(&*error))?;
-    Ok(Json(json!({
-        "status": "reindexed",
-        "items": info.items,
-        "towns": info.towns,
-        "built_at": info.built_at_text,
-        "built_at_unix": info.built_at,
-        "generation": info.generation,
-        "joined": reindex.joined,
-        "started_at": humantime::format_rfc3339_seconds(reindex.started_at).to_string(),
-    })))
+    Ok(Json(Reindexed {
+        status: "reindexed".into(),
+        items: info.items,
+        towns: info.towns,
+        built_at: info.built_at_text,
+        built_at_unix: info.built_at,
+        generation: info.generation,
+        joined: reindex.joined,
+        started_at: humantime::format_rfc3339_seconds(reindex.started_at).to_string(),
+    }))
 }
 
 /// 405, naming the methods the route answers.

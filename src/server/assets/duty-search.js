@@ -1,9 +1,11 @@
 /*
  * duty-search: the search box over the township's duty lists.
  *
- * One script for three places:
+ * One script for four places:
  *   - the search page (/) and its compact version for an iframe (/embed), which hold an element
- *     with data-duty-search="page" or "embed";
+ *     with data-duty-search="page" or "embed"; the server renders the page's form (and the
+ *     results of /?q=…) for browsers without JavaScript, and the box replaces them;
+ *   - an item's page (/items/{id}), whose 复制到工单 button it runs;
  *   - another site's page, as /widget.js: <script src="http://HOST:PORT/widget.js"
  *     data-target="#duty-search"></script> renders the box into that element (in a shadow root,
  *     so the host page's styles and ours stay apart) and calls the API of the origin it was
@@ -38,6 +40,18 @@
     low: { text: '把握小', meaning: '得分远低于最佳结果，多数情况下并不相关' },
   };
   const LONG_TEXT = 90;
+  /** The status line shows a query longer than LONG_QUERY as its first SHOWN_QUERY characters
+   *  and its length. */
+  const LONG_QUERY = 40;
+  const SHOWN_QUERY = 20;
+  /** Expansions shown before 更多. */
+  const SHOWN_EXPANSIONS = 5;
+  /** The box shows how many characters are left from here. */
+  const COUNTER_FROM = MAX_QUERY - 200;
+  const TOAST_MS = 2500;
+  /** Recent searches kept in this browser (localStorage), never sent anywhere. */
+  const RECENT_KEY = 'duty-search:recent';
+  const RECENT_COUNT = 10;
   const EXAMPLES = ['燃气', '婚姻登记', '楼道里有人给电动车飞线充电', '民政局', '低保'];
 
   let mounted = 0;
@@ -99,6 +113,11 @@
     return sections;
   }
 
+  /** An item's page on the server. */
+  function itemUrl(id) {
+    return `${API}/items/${encodeURIComponent(id)}`;
+  }
+
   /** The plain-text summary a copy button puts on the clipboard, for a work order. */
   function summary(hit) {
     const lines = [
@@ -106,10 +125,76 @@
       `清单：${hit.list_label}（${hit.category}）`,
       `责任：${hit.owner_statement}`,
     ];
-    const townDuties = hit.town_duties.trim();
-    if (townDuties && townDuties !== hit.title.trim()) lines.push(`镇职责：${townDuties}`);
-    lines.push(`编号：${hit.id}`);
+    for (const section of dutySections(hit)) lines.push(`${section.heading}：${hit[section.name].trim()}`);
+    lines.push(`编号：${hit.id}`, `链接：${itemUrl(hit.id)}`);
     return lines.join('\n');
+  }
+
+  /** The first characters of a long query and its length, so a pasted letter stays one line. */
+  function shortQuery(query) {
+    const chars = Array.from(query);
+    return chars.length <= LONG_QUERY ? query : `${chars.slice(0, SHOWN_QUERY).join('')}…（共 ${chars.length} 字）`;
+  }
+
+  /** Says `text` for a moment without taking the status line's place or the focus. */
+  function toast(within, text) {
+    let note = within.querySelector('.ds-toast');
+    if (!note) {
+      note = el('p', { class: 'ds-toast', role: 'status' });
+      within.append(note);
+    }
+    note.textContent = text;
+    note.hidden = false;
+    clearTimeout(note.timer);
+    note.timer = setTimeout(() => {
+      note.hidden = true;
+    }, TOAST_MS);
+  }
+
+  /** Copies a summary, says so in a toast and keeps the focus on the button that asked. */
+  async function copySummary(button, item, within) {
+    const done = await copyText(summary(item), within);
+    button.focus();
+    toast(within, done ? `已复制“${item.title.slice(0, 20)}”的摘要` : '复制失败，请手动选择文字复制');
+  }
+
+  /** 「匹配：…」: the concepts of the query a hit matched, strongest first, and through what. */
+  function matchLine(hit) {
+    const explanation = hit.explanation;
+    if (!explanation) return '';
+    const matched = explanation.concepts
+      .filter((concept) => concept.matched)
+      .sort((a, b) => b.weight - a.weight)
+      .slice(0, 4)
+      .map((concept) => {
+        const term = concept.matched.term;
+        return term === concept.concept ? concept.concept : `${concept.concept}（${term}）`;
+      });
+    return matched.length ? `匹配：${matched.join('、')}` : '';
+  }
+
+  /** Recent searches of this browser, newest first. */
+  function recentSearches() {
+    try {
+      const saved = JSON.parse(localStorage.getItem(RECENT_KEY) || '[]');
+      return Array.isArray(saved) ? saved.filter((q) => typeof q === 'string').slice(0, RECENT_COUNT) : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function saveRecent(searches) {
+    try {
+      if (searches.length) localStorage.setItem(RECENT_KEY, JSON.stringify(searches.slice(0, RECENT_COUNT)));
+      else localStorage.removeItem(RECENT_KEY);
+    } catch (error) {
+      // Storage off (a locked-down browser): nothing is remembered.
+    }
+  }
+
+  function rememberSearch(query) {
+    const text = query.trim();
+    if (text) saveRecent([text, ...recentSearches().filter((q) => q !== text)]);
   }
 
   /** Puts `text` on the clipboard; the fallback works on plain-http intranet hosts too. */
@@ -149,6 +234,7 @@
     let request = null;
     let sequence = 0;
     let hits = [];
+    let pasteCut = 0;
 
     const input = el('input', {
       id: id('q'),
@@ -168,6 +254,7 @@
       { class: 'ds-form', role: 'search', 'aria-label': '职责事项搜索' },
       el('label', { class: 'ds-label', for: id('q'), text: '查一件事归谁管' }),
       el('div', { class: 'ds-box' }, input, el('button', { class: 'ds-submit', type: 'submit', text: '搜索' })),
+      el('p', { class: 'ds-counter', id: id('counter'), 'aria-live': 'polite', hidden: true }),
       mode === 'widget'
         ? null
         : el('p', { class: 'ds-keys', id: id('keys'), text: '快捷键：/ 回到搜索框，↑ ↓ 在结果间移动，回车展开全文' }),
@@ -198,9 +285,16 @@
         clear,
       ),
     );
-    const status = el('p', { class: 'ds-status', role: 'status', 'aria-live': 'polite' });
-    const expansions = el('p', { class: 'ds-expansions', hidden: true });
+    const counter = form.querySelector('.ds-counter');
+    // The status line is seen; what a screen reader hears after a search is the count only.
+    const status = el('p', { class: 'ds-status' });
+    const announcer = el('p', { class: 'ds-announcer', role: 'status', 'aria-live': 'polite' });
+    const alsoTerms = el('span', { class: 'ds-also' });
+    const alsoMore = el('button', { class: 'ds-also-more', type: 'button', 'aria-expanded': 'false', text: '更多' });
+    const expansions = el('p', { class: 'ds-expansions', hidden: true }, alsoTerms, alsoMore);
+    const doubt = el('p', { class: 'ds-doubt', hidden: true, text: '可能都不相关：这些结果与最佳可能的匹配相差很远，请换一种说法或只输入关键词。' });
     const message = el('div', { class: 'ds-message' });
+    const heading = el('h2', { class: 'ds-results-heading', text: '搜索结果' });
     const results = el('ol', { class: 'ds-results', id: id('results'), 'aria-label': '搜索结果' });
     const more = el('button', { class: 'ds-more', type: 'button', hidden: true });
     const footer =
@@ -211,18 +305,43 @@
             { class: 'ds-footer' },
             el('a', { class: 'ds-open', href: `${API}/`, target: '_blank', rel: 'noopener', text: '在完整搜索页中打开 ↗' }),
           );
-    const root = el('div', { class: `ds ds-${mode}` }, form, filters, status, expansions, message, results, more, footer);
-    container.append(root);
+    const root = el(
+      'div',
+      { class: `ds ds-${mode}` },
+      form,
+      filters,
+      status,
+      announcer,
+      expansions,
+      doubt,
+      message,
+      heading,
+      results,
+      more,
+      footer,
+    );
+    // The server's form (and results) for browsers without JavaScript give way to the box.
+    container.replaceChildren(root);
 
     // --- the URL (page and embed): ?q=…&list=…&category=…&department=… ---
 
-    function urlOf() {
+    /** `?q=…&list=…&category=…&department=…` of the current search, or ''. */
+    function queryString() {
       const params = new URLSearchParams();
       for (const name of ['q', 'list', 'category', 'department']) {
         if (state[name]) params.set(name, state[name]);
       }
       const query = params.toString();
-      return location.pathname + (query ? `?${query}` : '');
+      return query ? `?${query}` : '';
+    }
+
+    function urlOf() {
+      return location.pathname + queryString();
+    }
+
+    /** The widget's and the iframe's link to the full page opens it on the same search. */
+    function updateOpenLink() {
+      if (footer) footer.querySelector('.ds-open').href = `${API}/${queryString()}`;
     }
 
     function readUrl() {
@@ -251,19 +370,23 @@
       } else if (how === 'typing') {
         if (draft || url === current) history.replaceState({ draft: true }, '', url);
         else history.pushState({ draft: true }, '', url);
-        settleTimer = setTimeout(() => history.replaceState({ draft: false }, '', urlOf()), SETTLE_MS);
+        settleTimer = setTimeout(() => {
+          history.replaceState({ draft: false }, '', urlOf());
+          rememberSearch(state.q);
+        }, SETTLE_MS);
       } else if (url === current) {
         history.replaceState({ draft: false }, '', url);
       } else {
         history.pushState({ draft: false }, '', url);
       }
-      if (mode === 'page') document.title = state.q ? `${state.q} - 职责事项查询` : '职责事项查询';
+      if (mode === 'page') document.title = state.q ? `${shortQuery(state.q)} - 职责事项查询` : '职责事项查询';
+      if (how === 'settled') rememberSearch(state.q);
     }
 
     // --- searching ---
 
     function searchParams(offset) {
-      const params = { q: state.q, limit: String(PAGE_SIZE), offset: String(offset) };
+      const params = { q: state.q, limit: String(PAGE_SIZE), offset: String(offset), explain: 'true' };
       for (const name of ['list', 'category', 'department']) {
         if (state[name]) params[name] = state[name];
       }
@@ -299,6 +422,7 @@
       clearTimeout(typingTimer);
       state.offset = 0;
       if (how) remember(how);
+      updateOpenLink();
       const mine = ++sequence;
       const query = state.q;
       if (!query.trim()) {
@@ -336,7 +460,6 @@
         body.hits.forEach((hit, index) => results.append(card(hit, offset + index)));
         hits = hits.concat(body.hits);
         updateMore(body.total);
-        updateDepartments();
         const next = results.children[first];
         if (next) next.querySelector('.ds-card').focus();
       } catch (error) {
@@ -353,7 +476,15 @@
       message.replaceChildren();
       results.replaceChildren();
       expansions.hidden = true;
+      doubt.hidden = true;
+      heading.hidden = true;
       more.hidden = true;
+    }
+
+    /** Says what a search found, to the eye in full and to a screen reader as the count. */
+    function tell(text, count) {
+      status.textContent = text;
+      announcer.textContent = count;
     }
 
     function exampleButtons(words) {
@@ -370,21 +501,35 @@
       reset();
       hits = [];
       filters.hidden = true;
-      status.textContent = '';
+      tell('', '');
+      const recent = usesUrl ? recentSearches() : [];
       message.append(
         el(
           'div',
           { class: 'ds-intro' },
           el('p', { text: '输入一件事，查它属于哪个清单、由谁负责。可以输入关键词、部门名称，或直接粘贴群众诉求原话。试试：' }),
           exampleButtons(EXAMPLES),
+          recent.length
+            ? el(
+                'div',
+                { class: 'ds-recent' },
+                el('h2', { class: 'ds-recent-heading', text: '最近搜索（仅保存在本浏览器）' }),
+                exampleButtons(recent.map(shortQuery)),
+                el('button', { class: 'ds-recent-clear', type: 'button', text: '清除最近搜索' }),
+              )
+            : null,
         ),
       );
+      // A shortened long query searches for the whole one.
+      message.querySelectorAll('.ds-recent .ds-example').forEach((button, index) => {
+        button.setAttribute('data-query', recent[index]);
+      });
     }
 
     function showError(error) {
       reset();
       filters.hidden = true;
-      status.textContent = '';
+      tell('', '');
       const network = error instanceof TypeError;
       const text = network
         ? `无法连接职责查询服务（${API}）。`
@@ -401,14 +546,29 @@
       const unfiltered = Object.values(body.facets.list).reduce((sum, count) => sum + count, 0);
       if (unfiltered > 0) renderFilters(body);
       else filters.hidden = true;
+      // The expansions of the concepts that weigh most in the best hit come first.
+      const best = body.hits[0] && body.hits[0].explanation;
+      const weight = new Map(best ? best.concepts.map((concept) => [concept.concept, concept.weight]) : []);
+      const strongest = body.interpretation.expansions
+        .map((expansion, order) => ({ expansion, order, weight: weight.get(expansion.from) || 0 }))
+        .sort((a, b) => b.weight - a.weight || a.order - b.order);
       const also = [];
-      for (const expansion of body.interpretation.expansions) {
+      for (const { expansion } of strongest) {
         for (const term of expansion.to) if (!also.includes(term)) also.push(term);
       }
-      expansions.textContent = `也搜索了：${also.join('、')}`;
+      const showAll = () => {
+        alsoTerms.textContent = `也搜索了：${also.join('、')}`;
+        alsoMore.hidden = true;
+        alsoMore.setAttribute('aria-expanded', 'true');
+      };
+      alsoTerms.textContent = `也搜索了：${also.slice(0, SHOWN_EXPANSIONS).join('、')}`;
+      alsoMore.hidden = also.length <= SHOWN_EXPANSIONS;
+      alsoMore.textContent = alsoMore.hidden ? '' : `更多（${also.length - SHOWN_EXPANSIONS}）`;
+      alsoMore.onclick = showAll;
       expansions.hidden = also.length === 0;
+      const shown = shortQuery(body.query);
       if (body.total === 0) {
-        status.textContent = `没有找到与“${body.query}”相关的职责事项`;
+        tell(`没有找到与“${shown}”相关的职责事项`, '没有找到相关的职责事项');
         const empty = el('div', { class: 'ds-empty' });
         if (unfiltered > 0) {
           empty.append(
@@ -424,10 +584,11 @@
         return;
       }
       const filtered = state.list || state.category || state.department;
-      status.textContent = `找到 ${body.total} 项与“${body.query}”相关的职责${filtered ? '（已筛选）' : ''}`;
+      tell(`找到 ${body.total} 项与“${shown}”相关的职责${filtered ? '（已筛选）' : ''}`, `找到 ${body.total} 项`);
+      doubt.hidden = !body.hits.every((hit) => hit.confidence === 'low');
+      heading.hidden = false;
       body.hits.forEach((hit, index) => results.append(card(hit, index)));
       updateMore(body.total);
-      updateDepartments();
     }
 
     function updateMore(total) {
@@ -466,13 +627,10 @@
         ...entries.map(([name, count]) => el('option', { value: name, text: `${name}（${count}）` })),
       );
       category.value = state.category;
+      // Every department of the whole answer, before the department filter.
+      const named = Object.entries(body.facets.department || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], 'zh'));
+      departments.replaceChildren(...named.map(([name, count]) => el('option', { value: name, label: `${count} 项` })));
       clear.hidden = !(state.list || state.category || state.department);
-    }
-
-    function updateDepartments() {
-      const names = [];
-      for (const hit of hits) for (const name of hit.departments) if (!names.includes(name)) names.push(name);
-      departments.replaceChildren(...names.map((name) => el('option', { value: name })));
     }
 
     function card(hit, index) {
@@ -486,8 +644,9 @@
         type: 'button',
         text: '复制',
         'aria-label': `复制“${hit.title.slice(0, 30)}”的摘要`,
-        title: '复制摘要（事项、清单、责任、镇职责），可粘贴到工单',
+        title: '复制摘要（事项、清单、责任、职责、链接），可粘贴到工单',
       });
+      const why = matchLine(hit);
       const toggle = long
         ? el('button', { class: 'ds-toggle', type: 'button', 'aria-expanded': 'false', 'aria-controls': bodyId, text: '展开全文' })
         : null;
@@ -513,8 +672,13 @@
           el('span', { class: 'ds-id', text: hit.id }),
           copy,
         ),
-        el('h3', { class: `ds-title${isLong(hit.title) ? ' ds-clamp' : ''}`, id: titleId }, field(hit, 'title')),
+        el(
+          'h3',
+          { class: `ds-title${isLong(hit.title) ? ' ds-clamp' : ''}`, id: titleId },
+          el('a', { class: 'ds-title-link', href: itemUrl(hit.id), target: mode === 'page' ? null : '_blank', rel: 'noopener' }, field(hit, 'title')),
+        ),
         el('p', { class: 'ds-owner' }, el('span', { class: 'ds-owner-label', text: '责任' }), el('span', { class: 'ds-owner-text', text: hit.owner_statement })),
+        why ? el('p', { class: 'ds-why', text: why }) : null,
         el(
           'div',
           { class: 'ds-body', id: bodyId },
@@ -529,14 +693,7 @@
         ),
         toggle,
       );
-      copy.addEventListener('click', async () => {
-        const done = await copyText(summary(hit), root);
-        copy.textContent = done ? '已复制' : '复制失败';
-        status.textContent = done ? `已复制“${hit.title.slice(0, 20)}”的摘要` : '复制失败，请手动选择文字复制';
-        setTimeout(() => {
-          copy.textContent = '复制';
-        }, 2000);
-      });
+      copy.addEventListener('click', () => copySummary(copy, hit, root));
       if (toggle) toggle.addEventListener('click', () => setExpanded(article, !article.classList.contains('ds-expanded')));
       return el('li', { class: 'ds-item' }, article);
     }
@@ -566,7 +723,19 @@
 
     // --- events ---
 
+    /** Near the limit, how many characters are left; after a paste that was cut, by how much. */
+    function count(cut) {
+      const length = input.value.length;
+      counter.hidden = length < COUNTER_FROM && !cut;
+      counter.classList.toggle('ds-counter-cut', cut > 0);
+      counter.textContent = cut
+        ? `粘贴的内容超过 ${MAX_QUERY} 字，已截去末尾 ${cut} 字（现 ${length} / ${MAX_QUERY} 字）`
+        : `${length} / ${MAX_QUERY} 字`;
+    }
+
     function typed() {
+      if (!pasteCut) count(0);
+      pasteCut = 0;
       state.q = input.value.slice(0, MAX_QUERY);
       clearTimeout(typingTimer);
       typingTimer = setTimeout(() => search('typing'), TYPING_DELAY_MS);
@@ -587,6 +756,12 @@
       search('settled');
     }
 
+    input.addEventListener('paste', (event) => {
+      const pasted = (event.clipboardData && event.clipboardData.getData('text')) || '';
+      const kept = input.value.length - (input.selectionEnd - input.selectionStart);
+      pasteCut = Math.max(0, kept + pasted.length - MAX_QUERY);
+      if (pasteCut) count(pasteCut);
+    });
     input.addEventListener('compositionstart', () => {
       composing = true;
     });
@@ -631,6 +806,11 @@
     clear.addEventListener('click', clearFilters);
     message.addEventListener('click', (event) => {
       if (event.target.closest('.ds-clear-inline')) clearFilters();
+      if (event.target.closest('.ds-recent-clear')) {
+        saveRecent([]);
+        showIntro();
+        input.focus();
+      }
       const example = event.target.closest('.ds-example');
       if (example) searchFor(example.getAttribute('data-query'));
     });
@@ -718,7 +898,24 @@
     mount(holder, 'widget');
   }
 
+  /** An item page's 复制到工单: the same summary as a card's, from the item's API answer. */
+  function mountTicket(button) {
+    button.hidden = false;
+    button.addEventListener('click', async () => {
+      try {
+        const response = await fetch(`${API}/api/items/${encodeURIComponent(button.getAttribute('data-ds-ticket'))}`, {
+          headers: { Accept: 'application/json' },
+        });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        await copySummary(button, await response.json(), button.parentNode);
+      } catch (error) {
+        toast(button.parentNode, `复制失败：${error.message}`);
+      }
+    });
+  }
+
   function start() {
+    document.querySelectorAll('[data-ds-ticket]').forEach(mountTicket);
     const selector = script.getAttribute('data-target');
     if (selector) {
       const target = document.querySelector(selector);
