@@ -144,8 +144,9 @@ impl Reindexable {
         let dir = temp_dir("duty-search-reindex-");
         let corpus = copy(dir.path());
         let index = dir.path().join("index");
-        duty_search::index::build(&corpus, &index).expect("the copy indexes");
-        let live = LiveIndex::open(&corpus, &index).expect("the copy opens");
+        duty_search::index::build(&corpus, &index, &duty_search::index::Examples::default())
+            .expect("the copy indexes");
+        let live = LiveIndex::open(&corpus, &index, None).expect("the copy opens");
         let state = AppState {
             admin_token: Some(AdminToken::new(TOKEN).expect("a token")),
             ..AppState::new(LiveEngine::new(live))

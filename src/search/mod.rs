@@ -28,17 +28,20 @@ pub use request::{
 
 use crate::corpus::Item;
 use crate::error::{Error, Result};
-use crate::index::{build, is_stale, open_current, BuildInfo, DutySchema, IndexHandle};
+use crate::index::{build, is_stale, open_current, BuildInfo, DutySchema, Examples, IndexHandle};
 use crate::query::{QueryAnalyzer, QueryPlan, Role, Vocabulary};
 use crate::tuning::{
     LETTER_MIN_COVERAGE, LETTER_MIN_EVIDENCE, MIN_EVIDENCE, OFF_TOPIC_MIN_EVIDENCE,
     RELATIVE_CUTOFF, STRONG_LETTER_COVERAGE, STRONG_LETTER_EVIDENCE,
 };
-use compile::{alternative_plan, proximity_queries, term_query};
+use compile::{alternative_plan, example_plans, proximity_queries, term_query, AltPlan};
 use labels::DocLabels;
 use rank::{AltWeight, Candidate, Ranked, Ranker, WINDOW};
 use score::ConceptWeights;
 
+/// What an explanation says when the item's example phrasings matched: the message is like
+/// one staff confirmed for this duty.
+pub const EXAMPLE_NOTE: &str = "与已确认的来件相似";
 /// Suggestions offered when abstaining.
 const SUGGESTIONS: usize = 3;
 /// A suggested title is cut to this many characters.
@@ -96,17 +99,21 @@ impl Engine {
         })
     }
 
-    /// Opens the engine on the live index of `index_dir`, building it from `corpus_dir` first
-    /// when it is missing, older than the corpus, or names a generation that is not there, and
-    /// rebuilding it (saying so in the log) when it cannot be opened or does not hold what its
-    /// build wrote. What `serve`, `search` and `eval` start with.
-    pub fn open_or_build(corpus_dir: &Path, index_dir: &Path) -> Result<Engine> {
+    /// Opens the engine on the live index of `index_dir`, building it from `corpus_dir` (with
+    /// `examples`) first when it is missing, older than the corpus, or names a generation that
+    /// is not there, and rebuilding it (saying so in the log) when it cannot be opened or does
+    /// not hold what its build wrote. What `serve`, `search` and `eval` start with.
+    pub fn open_or_build(
+        corpus_dir: &Path,
+        index_dir: &Path,
+        examples: &Examples,
+    ) -> Result<Engine> {
         if is_stale(corpus_dir, index_dir)? {
             tracing::info!(
                 index = %index_dir.display(),
                 "index missing, unreadable or older than the corpus; building it"
             );
-            let info = build(corpus_dir, index_dir)?;
+            let info = build(corpus_dir, index_dir, examples)?;
             tracing::info!(items = info.items, generation = %info.generation, "index built");
         }
         let opened = Engine::open(index_dir).and_then(|engine| {
@@ -127,7 +134,7 @@ impl Engine {
                     %error,
                     "index unusable; rebuilding it from the corpus"
                 );
-                let info = build(corpus_dir, index_dir)?;
+                let info = build(corpus_dir, index_dir, examples)?;
                 tracing::info!(items = info.items, generation = %info.generation, "index rebuilt");
                 Engine::open(index_dir)
             }
@@ -260,40 +267,49 @@ impl Engine {
         };
         let vocabulary = self.analyzer.vocabulary();
         let mut alternatives = Vec::new();
+        let mut examples = Vec::new();
         let mut terms: Vec<Term> = Vec::new();
         let mut term_index: HashMap<Term, usize> = HashMap::new();
+        let mut weigh = |alt: AltPlan, alternative: usize| {
+            let words = alt
+                .words
+                .into_iter()
+                .map(|word| {
+                    word.fields
+                        .into_iter()
+                        .map(|(term, boost)| {
+                            let next = terms.len();
+                            let index = *term_index.entry(term).or_insert_with_key(|term| {
+                                terms.push(term.clone());
+                                next
+                            });
+                            (index, boost)
+                        })
+                        .collect()
+                })
+                .collect();
+            AltWeight {
+                concept: alt.concept,
+                alternative,
+                kind: alt.kind,
+                multiplier: alt.multiplier,
+                constant: alt.constant,
+                words,
+            }
+        };
         for (index, concept) in plan.concepts.iter().enumerate() {
             for (alternative_index, alternative) in concept.alternatives.iter().enumerate() {
-                let Some(alt) =
+                if let Some(alt) =
                     alternative_plan(&self.schema, vocabulary, index, concept, alternative)
-                else {
-                    continue;
-                };
-                let words = alt
-                    .words
-                    .into_iter()
-                    .map(|word| {
-                        word.fields
-                            .into_iter()
-                            .map(|(term, boost)| {
-                                let next = terms.len();
-                                let index = *term_index.entry(term).or_insert_with_key(|term| {
-                                    terms.push(term.clone());
-                                    next
-                                });
-                                (index, boost)
-                            })
-                            .collect()
-                    })
-                    .collect();
-                alternatives.push(AltWeight {
-                    concept: alt.concept,
-                    alternative: alternative_index,
-                    kind: alt.kind,
-                    multiplier: alt.multiplier,
-                    constant: alt.constant,
-                    words,
-                });
+                {
+                    alternatives.push(weigh(alt, alternative_index));
+                }
+            }
+            for (example_index, alt) in example_plans(&self.schema, vocabulary, index, concept)
+                .into_iter()
+                .enumerate()
+            {
+                examples.push(weigh(alt, example_index));
             }
         }
         if alternatives.is_empty() {
@@ -319,6 +335,7 @@ impl Engine {
             letter: plan.letter,
             num_docs: searcher.num_docs(),
             alternatives,
+            examples,
             terms,
             proximity,
             filters,
@@ -351,6 +368,7 @@ impl Engine {
             .iter()
             .map(|m| m.as_ref().map_or(0.0, |m| m.strength))
             .collect();
+        let examples = ranked.weights.examples_bonus(&matched.examples);
         let scored = ranked.weights.score(matched.raw, &strengths);
         let schema = self.schema.schema();
         let concepts = plan
@@ -382,13 +400,15 @@ impl Engine {
         Ok(Explanation {
             concepts,
             proximity: round(matched.proximity),
+            examples: round(examples),
+            note: (examples > 0.0).then_some(EXAMPLE_NOTE),
             raw: round(matched.raw),
             coverage: round(scored.coverage),
             evidence: round(scored.evidence),
             share_of_best: round(share_of_best(candidate.score, ranked.candidates[0].score)),
             weak_answer,
             intent_weight: candidate.steer,
-            score: round(scored.score * candidate.steer),
+            score: round((scored.score + examples) * candidate.steer),
         })
     }
 
@@ -530,7 +550,7 @@ pub(crate) mod tests {
     pub(crate) fn real_engine() -> (tempfile::TempDir, Engine) {
         let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
         let index = tempfile::tempdir().unwrap();
-        build(&corpus, index.path()).unwrap();
+        build(&corpus, index.path(), &Examples::default()).unwrap();
         let engine = Engine::open(index.path()).unwrap();
         (index, engine)
     }

@@ -120,6 +120,12 @@ pub struct Explanation {
     pub concepts: Vec<ConceptExplanation>,
     /// The bonus for typed words found close together in the item.
     pub proximity: f32,
+    /// What the item's example phrasings (residents' words staff confirmed it covers) added.
+    pub examples: f32,
+    /// Said when an example phrasing matched: 与已确认的来件相似 (like a message staff
+    /// confirmed for this duty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
     /// The matched concepts' scores plus the proximity bonus.
     pub raw: f32,
     /// The weighted share of the query's concepts the item matched, 0–1.
@@ -135,7 +141,8 @@ pub struct Explanation {
     /// The factor the message's intent gave the item, by what it does (see
     /// [`crate::tuning::intent_weight`]).
     pub intent_weight: f32,
-    /// raw × coverage^[`crate::tuning::COVERAGE_EXPONENT`] × intent weight: the hit's score.
+    /// (raw × coverage^[`crate::tuning::COVERAGE_EXPONENT`] + examples) × intent weight: the
+    /// hit's score.
     pub score: f32,
 }
 
