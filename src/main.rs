@@ -121,7 +121,7 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Also list every query whose first relevant hit is not at rank 1 (with --learn-folds:
-    /// every query whose first relevant hit moved with learning).
+        /// every query whose first relevant hit moved with learning).
         #[arg(long)]
         verbose: bool,
         /// Cross-validate learning instead: split each file into this many folds, learn the
@@ -666,13 +666,13 @@ fn print_response(response: &duty_search::search::SearchResponse) {
 /// A hit's explanation, one line for the formula and one per concept.
 fn print_explanation(explanation: &Explanation) {
     println!(
-        "    score {} = (raw {} (proximity {}) × coverage {}² + examples {}) × intent {}; evidence {}; {} of the best{}{}",
+        "    score {} = raw {} (proximity {}) × coverage {}² × intent {} + examples {}; evidence {}; {} of the best{}{}",
         explanation.score,
         explanation.raw,
         explanation.proximity,
         explanation.coverage,
-        explanation.examples,
         explanation.intent_weight,
+        explanation.examples,
         explanation.evidence,
         explanation.share_of_best,
         if explanation.weak_answer {

@@ -43,9 +43,9 @@ pub struct DutySchema {
     pub category_text: Field,
     /// Character bigrams of title and duties: the n-gram fallback.
     pub ngram: Field,
-    /// Residents' phrasings staff confirmed the item covers ([`Examples`]), analysed like a
-    /// query; not one of the item's own texts, so it adds to the score of an item a query
-    /// matches and never makes one match.
+    /// Residents' phrasings staff confirmed the item covers ([`Examples`]), one value each,
+    /// analysed like a query and stored; not one of the item's own texts, so it adds to the
+    /// score of an item a query matches and never makes one match (see `search/examples.rs`).
     pub examples: Field,
     /// The whole item as JSON, stored only: hits are answered from it.
     pub item: Field,
@@ -89,7 +89,7 @@ impl DutySchema {
         );
         let examples = builder.add_text_field(
             "examples",
-            analysed(CHINESE_TOKENIZER, IndexRecordOption::WithFreqs),
+            analysed(CHINESE_TOKENIZER, IndexRecordOption::Basic).set_stored(),
         );
         let item = builder.add_text_field("item", STORED);
         DutySchema {

@@ -27,8 +27,7 @@ pub struct Vocabulary {
 }
 
 impl Vocabulary {
-    /// Reads the analysed text fields' terms (and those of the example phrasings, per field
-    /// only) and the department names from the index; `extra`
+    /// Reads the analysed text fields' terms and the department names from the index; `extra`
     /// adds words (the lexicon's terms) to the pinyin map, so pinyin can reach them too; `rules`
     /// say what reads as a department's name.
     pub fn from_index<'a>(
@@ -44,8 +43,6 @@ impl Vocabulary {
             terms.extend(in_field.iter().cloned());
             by_field.insert(field, in_field);
         }
-        // Example phrasings only add to an item's score: their words are no known words.
-        by_field.insert(schema.examples, field_terms(searcher, schema.examples)?);
         let mut departments: Vec<String> = field_terms(searcher, schema.department)?
             .into_iter()
             .collect();

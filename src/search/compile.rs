@@ -10,7 +10,7 @@ use tantivy::Term;
 
 use crate::index::DutySchema;
 use crate::query::{AltKind, Alternative, Concept, Vocabulary};
-use crate::tuning::{alternative_weight, DEPARTMENT_SCORE, EXAMPLES_BOOST, PROXIMITY_SLOP};
+use crate::tuning::{alternative_weight, DEPARTMENT_SCORE, PROXIMITY_SLOP};
 
 /// One word of an alternative: its term in each field that holds it, with the field's boost.
 pub struct WordPlan {
@@ -81,52 +81,6 @@ pub fn alternative_plan(
         words,
         constant,
     })
-}
-
-/// The plans matching a concept in the items' example phrasings: its typed word and the words
-/// of each of its alternatives (but bigrams and departments) that the examples hold, each
-/// scored as its kind with [`EXAMPLES_BOOST`].
-pub fn example_plans(
-    schema: &DutySchema,
-    vocabulary: &Vocabulary,
-    concept_index: usize,
-    concept: &Concept,
-) -> Vec<AltPlan> {
-    let typed = Alternative {
-        text: concept.label.clone(),
-        tokens: vec![concept.label.clone()],
-        kind: AltKind::Literal,
-    };
-    let mut seen: Vec<&[String]> = Vec::new();
-    let mut plans = Vec::new();
-    for alternative in std::iter::once(&typed).chain(&concept.alternatives) {
-        if matches!(alternative.kind, AltKind::Ngram | AltKind::Department)
-            || seen.contains(&alternative.tokens.as_slice())
-        {
-            continue;
-        }
-        seen.push(&alternative.tokens);
-        let held = |token: &String| vocabulary.field_contains(schema.examples, token);
-        if alternative.tokens.is_empty() || !alternative.tokens.iter().all(held) {
-            continue;
-        }
-        let words = alternative
-            .tokens
-            .iter()
-            .map(|token| WordPlan {
-                fields: vec![(Term::from_field_text(schema.examples, token), EXAMPLES_BOOST)],
-            })
-            .collect();
-        plans.push(AltPlan {
-            concept: concept_index,
-            kind: alternative.kind,
-            multiplier: alternative_weight(alternative.kind) * concept.importance
-                / alternative.tokens.len() as f32,
-            words,
-            constant: None,
-        });
-    }
-    plans
 }
 
 /// A token in each analysed text field that has it, with the field's boost; `None` when no

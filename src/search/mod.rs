@@ -3,6 +3,7 @@
 
 mod bm25;
 mod compile;
+mod examples;
 mod highlight;
 mod labels;
 mod live;
@@ -34,7 +35,8 @@ use crate::tuning::{
     LETTER_MIN_COVERAGE, LETTER_MIN_EVIDENCE, MIN_EVIDENCE, OFF_TOPIC_MIN_EVIDENCE,
     RELATIVE_CUTOFF, STRONG_LETTER_COVERAGE, STRONG_LETTER_EVIDENCE,
 };
-use compile::{alternative_plan, example_plans, proximity_queries, term_query, AltPlan};
+use compile::{alternative_plan, proximity_queries, term_query};
+use examples::LearnedExamples;
 use labels::DocLabels;
 use rank::{AltWeight, Candidate, Ranked, Ranker, WINDOW};
 use score::ConceptWeights;
@@ -56,6 +58,8 @@ pub struct Engine {
     /// Never reloaded: a new index is a new engine.
     reader: IndexReader,
     labels: DocLabels,
+    /// The items' example phrasings (residents' words staff confirmed), read at open.
+    learned: LearnedExamples,
     analyzer: QueryAnalyzer,
     info: BuildInfo,
     /// The generation directory, named in errors.
@@ -89,10 +93,13 @@ impl Engine {
         )
         .map_err(|e| Error::index(&dir, e))?;
         let labels = DocLabels::read(&searcher).map_err(|e| Error::index(&dir, e))?;
+        let learned = LearnedExamples::read(&searcher, &schema, &segmenter)
+            .map_err(|e| Error::index(&dir, e))?;
         Ok(Engine {
             schema,
             reader,
             labels,
+            learned,
             analyzer: QueryAnalyzer::new(segmenter, lexicon, vocabulary),
             info,
             dir,
@@ -174,12 +181,12 @@ impl Engine {
             interpretation: plan.interpretation(),
             suggestions: Vec::new(),
         };
-        let confident = candidates
-            .first()
-            .is_some_and(|best| answers(&plan, best.evidence, best.coverage));
-        let weak = candidates
-            .first()
-            .is_some_and(|best| weak_answer(&plan, best.evidence, best.coverage));
+        let confident = ranked
+            .own_best
+            .is_some_and(|(evidence, coverage)| answers(&plan, evidence, coverage));
+        let weak = ranked
+            .own_best
+            .is_some_and(|(evidence, coverage)| weak_answer(&plan, evidence, coverage));
         if confident {
             let floor = candidates[0].score * RELATIVE_CUTOFF;
             let kept: Vec<&Candidate> = candidates.iter().filter(|c| c.score >= floor).collect();
@@ -246,6 +253,8 @@ impl Engine {
             None => Ok(Ranked {
                 candidates: Vec::new(),
                 weights: ConceptWeights::new(&[], &[], &[], 0),
+                examples: None,
+                own_best: None,
             }),
         }
     }
@@ -267,49 +276,40 @@ impl Engine {
         };
         let vocabulary = self.analyzer.vocabulary();
         let mut alternatives = Vec::new();
-        let mut examples = Vec::new();
         let mut terms: Vec<Term> = Vec::new();
         let mut term_index: HashMap<Term, usize> = HashMap::new();
-        let mut weigh = |alt: AltPlan, alternative: usize| {
-            let words = alt
-                .words
-                .into_iter()
-                .map(|word| {
-                    word.fields
-                        .into_iter()
-                        .map(|(term, boost)| {
-                            let next = terms.len();
-                            let index = *term_index.entry(term).or_insert_with_key(|term| {
-                                terms.push(term.clone());
-                                next
-                            });
-                            (index, boost)
-                        })
-                        .collect()
-                })
-                .collect();
-            AltWeight {
-                concept: alt.concept,
-                alternative,
-                kind: alt.kind,
-                multiplier: alt.multiplier,
-                constant: alt.constant,
-                words,
-            }
-        };
         for (index, concept) in plan.concepts.iter().enumerate() {
             for (alternative_index, alternative) in concept.alternatives.iter().enumerate() {
-                if let Some(alt) =
+                let Some(alt) =
                     alternative_plan(&self.schema, vocabulary, index, concept, alternative)
-                {
-                    alternatives.push(weigh(alt, alternative_index));
-                }
-            }
-            for (example_index, alt) in example_plans(&self.schema, vocabulary, index, concept)
-                .into_iter()
-                .enumerate()
-            {
-                examples.push(weigh(alt, example_index));
+                else {
+                    continue;
+                };
+                let words = alt
+                    .words
+                    .into_iter()
+                    .map(|word| {
+                        word.fields
+                            .into_iter()
+                            .map(|(term, boost)| {
+                                let next = terms.len();
+                                let index = *term_index.entry(term).or_insert_with_key(|term| {
+                                    terms.push(term.clone());
+                                    next
+                                });
+                                (index, boost)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                alternatives.push(AltWeight {
+                    concept: alt.concept,
+                    alternative: alternative_index,
+                    kind: alt.kind,
+                    multiplier: alt.multiplier,
+                    constant: alt.constant,
+                    words,
+                });
             }
         }
         if alternatives.is_empty() {
@@ -335,7 +335,6 @@ impl Engine {
             letter: plan.letter,
             num_docs: searcher.num_docs(),
             alternatives,
-            examples,
             terms,
             proximity,
             filters,
@@ -343,6 +342,7 @@ impl Engine {
             at_least: SUGGESTIONS,
             window,
             labels: &self.labels,
+            examples: (!self.learned.is_empty()).then(|| (&self.learned, plan.concepts.clone())),
         }))
     }
 
@@ -368,7 +368,10 @@ impl Engine {
             .iter()
             .map(|m| m.as_ref().map_or(0.0, |m| m.strength))
             .collect();
-        let examples = ranked.weights.examples_bonus(&matched.examples);
+        let examples = ranked
+            .examples
+            .as_ref()
+            .map_or(0.0, |bonus| bonus.of(&self.learned, candidate.address));
         let scored = ranked.weights.score(matched.raw, &strengths);
         let schema = self.schema.schema();
         let concepts = plan
@@ -408,7 +411,7 @@ impl Engine {
             share_of_best: round(share_of_best(candidate.score, ranked.candidates[0].score)),
             weak_answer,
             intent_weight: candidate.steer,
-            score: round((scored.score + examples) * candidate.steer),
+            score: round(scored.score * candidate.steer + examples),
         })
     }
 

@@ -7,8 +7,7 @@
 //! concept weighted by its specificity and by the strength of the evidence that matched it), so
 //! more distinct concepts matched rank higher than one concept matched many times; adjacent query
 //! words found close together add a proximity bonus. The evidence of a match (literal and lexicon
-//! terms are strong, word parts and bigrams weak) is kept for the abstain rule. The items'
-//! example phrasings add to the score of an item the query matches, and count for nothing else.
+//! terms are strong, word parts and bigrams weak) is kept for the abstain rule.
 //!
 //! A concept's specificity is the inverse document frequency of its matches; since every item
 //! that matches any concept is a candidate, the candidates themselves give those frequencies, and
@@ -30,11 +29,12 @@ use tantivy::{
 };
 
 use super::bm25::Bm25;
+use super::examples::{ExampleBonus, LearnedExamples};
 use super::labels::DocLabels;
 use super::score::ConceptWeights;
 use crate::lexicon::Action;
-use crate::query::AltKind;
 use crate::query::Intent;
+use crate::query::{AltKind, Concept};
 use crate::tuning::{
     alternative_evidence, field_tie_breaker, intent_weight, length_normalization, DIVERSE_POOL,
     DIVERSE_TOP, DIVERSITY, PROXIMITY_WEIGHT,
@@ -50,8 +50,7 @@ const ACTION_LABEL: usize = 3;
 pub struct AltWeight {
     /// Index of its concept.
     pub concept: usize,
-    /// Index of the alternative among its concept's (of an example alternative, among the
-    /// concept's example plans).
+    /// Index of the alternative among its concept's.
     pub alternative: usize,
     /// Its kind, for the evidence it gives.
     pub kind: AltKind,
@@ -83,9 +82,6 @@ pub struct DocMatch {
     pub concepts: Vec<Option<ConceptMatch>>,
     /// The proximity bonus.
     pub proximity: f32,
-    /// Per concept, the score of its best example alternative at the item (0 when none
-    /// matched): what [`ConceptWeights::examples_bonus`] makes a bonus of.
-    pub examples: Vec<f32>,
     /// The concepts' scores plus the proximity bonus: what coverage then scales.
     pub raw: f32,
 }
@@ -173,8 +169,6 @@ impl TermPostings {
 struct SegmentAlt {
     concept: usize,
     kind: AltKind,
-    /// Whether it matches the example phrasings (see [`Ranker::examples`]).
-    example: bool,
     multiplier: f32,
     constant: Option<f32>,
     words: Vec<Vec<(TermPostings, f32)>>,
@@ -224,6 +218,12 @@ pub struct Ranked {
     pub candidates: Vec<Candidate>,
     /// How much each concept counted.
     pub weights: ConceptWeights,
+    /// What the candidates gained by their example phrasings, when some item has any.
+    pub examples: Option<ExampleBonus>,
+    /// The evidence and coverage of the best candidate by its own texts (before what example
+    /// phrasings add): what the abstain rule reads, so examples never answer a query the
+    /// lists do not. `None` without candidates.
+    pub own_best: Option<(f32, f32)>,
 }
 
 /// Documents scored together. Per-window accumulators take concepts × window pairs of floats,
@@ -244,10 +244,6 @@ pub struct Ranker<'a> {
     pub num_docs: u64,
     /// Every alternative of every concept; one without words never matches.
     pub alternatives: Vec<AltWeight>,
-    /// Alternatives matching the items' example phrasings: they add to the score of an item
-    /// that an alternative matched, but never make an item a candidate nor count as evidence,
-    /// so an example cannot answer a query the lists' own texts do not.
-    pub examples: Vec<AltWeight>,
     /// The distinct terms the alternatives look up.
     pub terms: Vec<Term>,
     /// Proximity bonus weights.
@@ -262,6 +258,8 @@ pub struct Ranker<'a> {
     pub window: u32,
     /// The index's facet labels.
     pub labels: &'a DocLabels,
+    /// The items' example phrasings and the query's concepts, when some item has phrasings.
+    pub examples: Option<(&'a LearnedExamples, Vec<Concept>)>,
 }
 
 impl Ranker<'_> {
@@ -270,13 +268,11 @@ impl Ranker<'_> {
     pub fn rank(&self, searcher: &Searcher) -> tantivy::Result<Ranked> {
         let mut all = Vec::new();
         let mut strengths = Vec::new();
-        let mut examples = Vec::new();
         let terms = TermStats::resolve(searcher, &self.terms, self.letter)?;
         for (segment_ord, reader) in searcher.segment_readers().iter().enumerate() {
             let mut segment = self.for_segment(segment_ord as SegmentOrdinal, reader, &terms)?;
             segment.output = std::mem::take(&mut all);
             segment.strengths = std::mem::take(&mut strengths);
-            segment.examples = std::mem::take(&mut examples);
             let alive = reader.alive_bitset();
             let mut base = segment.next_doc();
             while base != TERMINATED {
@@ -288,9 +284,8 @@ impl Ranker<'_> {
             }
             all = segment.output;
             strengths = segment.strengths;
-            examples = segment.examples;
         }
-        Ok(self.finish(all, &strengths, &examples))
+        Ok(self.finish(all, &strengths))
     }
 
     /// How the item at `address` matched, computed as [`Ranker::rank`] computes it but for this
@@ -301,9 +296,42 @@ impl Ranker<'_> {
         let doc = address.doc_id;
         let mut concepts: Vec<Option<ConceptMatch>> = vec![None; self.importance.len()];
         for (index, alternative) in self.alternatives.iter().enumerate() {
-            let Some((score, fields)) = self.score_at(reader, address, &terms, alternative)? else {
+            if alternative.words.is_empty() {
                 continue;
-            };
+            }
+            let mut total = 0.0;
+            let mut fields: Vec<Field> = Vec::new();
+            let mut all_matched = true;
+            for word in &alternative.words {
+                let (mut best, mut sum, mut matched) = (0.0f32, 0.0f32, false);
+                for &(term, boost) in word {
+                    let Some(mut postings) =
+                        postings(reader, address.segment_ord, &self.terms[term], &terms[term])?
+                    else {
+                        continue;
+                    };
+                    if postings.doc() < doc {
+                        postings.postings.seek(doc);
+                    }
+                    if postings.doc() != doc {
+                        continue;
+                    }
+                    let score = boost * postings.score();
+                    (best, sum, matched) = (best.max(score), sum + score, true);
+                    if !fields.contains(&self.terms[term].field()) {
+                        fields.push(self.terms[term].field());
+                    }
+                }
+                if !matched {
+                    all_matched = false;
+                    break;
+                }
+                total += best + self.tie_breaker() * (sum - best);
+            }
+            if !all_matched {
+                continue;
+            }
+            let score = alternative.constant.unwrap_or(total) * alternative.multiplier;
             let strength = alternative_evidence(alternative.kind);
             let slot = &mut concepts[alternative.concept];
             match slot {
@@ -323,15 +351,6 @@ impl Ranker<'_> {
                 }
             }
         }
-        let mut examples = vec![0.0f32; self.importance.len()];
-        if concepts.iter().any(Option::is_some) {
-            for alternative in &self.examples {
-                if let Some((score, _)) = self.score_at(reader, address, &terms, alternative)? {
-                    let best = &mut examples[alternative.concept];
-                    *best = best.max(score);
-                }
-            }
-        }
         let mut raw: f32 = concepts.iter().flatten().map(|c| c.score).sum();
         let mut proximity = 0.0;
         for weight in &self.proximity {
@@ -345,55 +364,8 @@ impl Ranker<'_> {
         Ok(DocMatch {
             concepts,
             proximity,
-            examples,
             raw,
         })
-    }
-
-    /// The score of `alternative` at the item at `address` and the fields its words matched
-    /// in, when all its words match there.
-    fn score_at(
-        &self,
-        reader: &SegmentReader,
-        address: DocAddress,
-        terms: &[TermStats],
-        alternative: &AltWeight,
-    ) -> tantivy::Result<Option<(f32, Vec<Field>)>> {
-        if alternative.words.is_empty() {
-            return Ok(None);
-        }
-        let doc = address.doc_id;
-        let mut total = 0.0;
-        let mut fields: Vec<Field> = Vec::new();
-        for word in &alternative.words {
-            let (mut best, mut sum, mut matched) = (0.0f32, 0.0f32, false);
-            for &(term, boost) in word {
-                let Some(mut postings) =
-                    postings(reader, address.segment_ord, &self.terms[term], &terms[term])?
-                else {
-                    continue;
-                };
-                if postings.doc() < doc {
-                    postings.postings.seek(doc);
-                }
-                if postings.doc() != doc {
-                    continue;
-                }
-                let score = boost * postings.score();
-                (best, sum, matched) = (best.max(score), sum + score, true);
-                if !fields.contains(&self.terms[term].field()) {
-                    fields.push(self.terms[term].field());
-                }
-            }
-            if !matched {
-                return Ok(None);
-            }
-            total += best + self.tie_breaker() * (sum - best);
-        }
-        Ok(Some((
-            alternative.constant.unwrap_or(total) * alternative.multiplier,
-            fields,
-        )))
     }
 
     /// The share of a word's other fields' scores added to its best field's.
@@ -418,14 +390,11 @@ impl Ranker<'_> {
         Ok(SegmentRanker {
             segment_ord,
             tie_breaker: self.tie_breaker(),
-            // The example alternatives come last: they score only items the others matched.
             alternatives: self
                 .alternatives
                 .iter()
-                .map(|alt| (alt, false))
-                .chain(self.examples.iter().map(|alt| (alt, true)))
-                .filter(|(alt, _)| !alt.words.is_empty())
-                .map(|(alt, example)| {
+                .filter(|alt| !alt.words.is_empty())
+                .map(|alt| {
                     let words = alt
                         .words
                         .iter()
@@ -444,7 +413,6 @@ impl Ranker<'_> {
                     Ok(SegmentAlt {
                         concept: alt.concept,
                         kind: alt.kind,
-                        example,
                         multiplier: alt.multiplier,
                         constant: alt.constant,
                         words,
@@ -456,11 +424,9 @@ impl Ranker<'_> {
             labels: self.labels,
             output: Vec::new(),
             strengths: Vec::new(),
-            examples: Vec::new(),
             window,
             concepts,
             best: vec![(0.0, 0.0); concepts * window as usize],
-            from_examples: vec![0.0; concepts * window as usize],
             candidate: vec![false; window as usize],
             word: vec![WordScore::default(); window as usize],
             alt: vec![AltScore::default(); window as usize],
@@ -471,28 +437,18 @@ impl Ranker<'_> {
 
     /// Weighs each concept by its specificity among the candidates, scores them by the formula
     /// of [`ConceptWeights`], keeps those within the cutoff and sorts them. `strengths` holds,
-    /// per candidate in order, the evidence strength of each concept, `examples` the score of
-    /// each concept's best example alternative.
-    fn finish(&self, mut all: Vec<Candidate>, strengths: &[f32], examples: &[f32]) -> Ranked {
+    /// per candidate in order, the evidence strength of each concept.
+    fn finish(&self, mut all: Vec<Candidate>, strengths: &[f32]) -> Ranked {
         let concepts = self.importance.len();
         let strengths_of = |i: usize| &strengths[i * concepts..(i + 1) * concepts];
-        let examples_of = |i: usize| &examples[i * concepts..(i + 1) * concepts];
         let mut matching = vec![0usize; concepts];
         for i in 0..all.len() {
             for (count, strength) in matching.iter_mut().zip(strengths_of(i)) {
                 *count += usize::from(*strength > 0.0);
             }
         }
-        let mut weights =
+        let weights =
             ConceptWeights::new(&self.importance, &matching, &self.off_topic, self.num_docs);
-        let mut matching_either = vec![0usize; concepts];
-        for i in 0..all.len() {
-            let pairs = strengths_of(i).iter().zip(examples_of(i));
-            for (count, (strength, example)) in matching_either.iter_mut().zip(pairs) {
-                *count += usize::from(*strength > 0.0 || *example > 0.0);
-            }
-        }
-        weights.weigh_examples(&matching_either, self.num_docs);
         // The action labels' ids, looked up once rather than compared by name per candidate.
         let label_id = |action: Action| {
             let names = self.labels.names();
@@ -511,9 +467,8 @@ impl Ranker<'_> {
         };
         for (i, candidate) in all.iter_mut().enumerate() {
             let scored = weights.score(candidate.raw, strengths_of(i));
-            let bonus = weights.examples_bonus(examples_of(i));
             candidate.steer = intent_weight(self.intent, action_of(candidate));
-            candidate.score = (scored.score + bonus) * candidate.steer;
+            candidate.score = scored.score * candidate.steer;
             candidate.evidence = scored.evidence;
             candidate.coverage = scored.coverage;
             candidate.matched = strengths_of(i)
@@ -525,6 +480,18 @@ impl Ranker<'_> {
         let best_first = |a: &Candidate, b: &Candidate| {
             b.score.total_cmp(&a.score).then(a.address.cmp(&b.address))
         };
+        let own_best = all
+            .iter()
+            .min_by(|a, b| best_first(a, b))
+            .map(|best| (best.evidence, best.coverage));
+        let examples = self.examples.as_ref().and_then(|(learned, concepts)| {
+            let best = all.iter().map(|c| c.score).fold(0.0f32, f32::max);
+            let bonus = learned.bonus(concepts, &weights.weight, self.num_docs, best)?;
+            for candidate in &mut all {
+                candidate.score += bonus.of(learned, candidate.address);
+            }
+            Some(bonus)
+        });
         let floor = all.iter().map(|c| c.score).fold(0.0f32, f32::max) * self.relative_cutoff;
         let within = all.iter().filter(|c| c.score >= floor).count();
         if within >= self.at_least {
@@ -540,6 +507,8 @@ impl Ranker<'_> {
         Ranked {
             candidates: all,
             weights,
+            examples,
+            own_best,
         }
     }
 }
@@ -631,8 +600,6 @@ struct SegmentRanker<'a> {
     labels: &'a DocLabels,
     output: Vec<Candidate>,
     strengths: Vec<f32>,
-    /// Per candidate in order and concept, the score of its best example alternative.
-    examples: Vec<f32>,
     /// Documents per window.
     window: u32,
     /// Concepts of the query.
@@ -641,8 +608,6 @@ struct SegmentRanker<'a> {
     tie_breaker: f32,
     /// Per document of the window and concept, the best (score, evidence).
     best: Vec<(f32, f32)>,
-    /// Per document of the window and concept, the best score of an example alternative.
-    from_examples: Vec<f32>,
     /// Per document of the window, whether some alternative matched it.
     candidate: Vec<bool>,
     /// Per document of the window, the score of the word being summed.
@@ -675,8 +640,7 @@ impl SegmentRanker<'_> {
 
     /// Scores the documents in `base..end` by every alternative: a word scores its best field
     /// plus the tie breaker times the others, an alternative the sum of its words when all
-    /// match, a concept its best alternative; an example alternative adds its score to an item
-    /// the others matched (see [`Ranker::examples`]).
+    /// match, a concept its best alternative.
     fn score_window(&mut self, base: DocId, end: DocId) {
         for alternative in &mut self.alternatives {
             self.alt_docs.clear();
@@ -723,14 +687,7 @@ impl SegmentRanker<'_> {
                     continue;
                 }
                 let score = alternative.constant.unwrap_or(alt.total) * alternative.multiplier;
-                let slot = offset * self.concepts + alternative.concept;
-                if alternative.example {
-                    if self.candidate[offset] {
-                        self.from_examples[slot] = self.from_examples[slot].max(score);
-                    }
-                    continue;
-                }
-                let best = &mut self.best[slot];
+                let best = &mut self.best[offset * self.concepts + alternative.concept];
                 best.0 = best.0.max(score);
                 best.1 = best.1.max(alternative_evidence(alternative.kind));
                 self.candidate[offset] = true;
@@ -754,8 +711,7 @@ impl SegmentRanker<'_> {
             if scored && alive(doc) {
                 self.collect(doc, range.clone());
             }
-            self.best[range.clone()].fill((0.0, 0.0));
-            self.from_examples[range].fill(0.0);
+            self.best[range].fill((0.0, 0.0));
         }
     }
 
@@ -787,7 +743,6 @@ impl SegmentRanker<'_> {
             raw,
         });
         self.strengths
-            .extend(self.best[range.clone()].iter().map(|(_, strength)| *strength));
-        self.examples.extend_from_slice(&self.from_examples[range]);
+            .extend(self.best[range].iter().map(|(_, strength)| *strength));
     }
 }

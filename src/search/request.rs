@@ -120,7 +120,9 @@ pub struct Explanation {
     pub concepts: Vec<ConceptExplanation>,
     /// The bonus for typed words found close together in the item.
     pub proximity: f32,
-    /// What the item's example phrasings (residents' words staff confirmed it covers) added.
+    /// What the item's example phrasings (residents' words staff confirmed it covers) added: a
+    /// share of the best hit's own score, by how much of the query its phrasing most like it
+    /// holds.
     pub examples: f32,
     /// Said when an example phrasing matched: 与已确认的来件相似 (like a message staff
     /// confirmed for this duty).
@@ -141,7 +143,7 @@ pub struct Explanation {
     /// The factor the message's intent gave the item, by what it does (see
     /// [`crate::tuning::intent_weight`]).
     pub intent_weight: f32,
-    /// (raw × coverage^[`crate::tuning::COVERAGE_EXPONENT`] + examples) × intent weight: the
+    /// raw × coverage^[`crate::tuning::COVERAGE_EXPONENT`] × intent weight + examples: the
     /// hit's score.
     pub score: f32,
 }

@@ -9,12 +9,8 @@
 //! - Its evidence, for the abstain rule, sums importance × strength × rarity over its concepts;
 //!   rarity is specificity over [`FULL_EVIDENCE_SPECIFICITY`], at most 1, so a word found in a
 //!   large share of the lists (工作, 质量) proves little.
-//! - The item's example phrasings add to its score their concepts' scores times the share of
-//!   the query's concepts they hold, to the power [`EXAMPLES_COVERAGE_EXPONENT`], each concept
-//!   weighted by its importance and by how few items match it in their texts or examples: a
-//!   message like a confirmed one gains, one sharing a word or two with it hardly.
 
-use crate::tuning::{COVERAGE_EXPONENT, EXAMPLES_COVERAGE_EXPONENT, FULL_EVIDENCE_SPECIFICITY};
+use crate::tuning::{COVERAGE_EXPONENT, FULL_EVIDENCE_SPECIFICITY};
 
 /// How much each concept of one query counts.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,10 +21,6 @@ pub struct ConceptWeights {
     pub weight: Vec<f32>,
     /// Per concept, how far a match of it counts as evidence, 0..=1.
     pub rarity: Vec<f32>,
-    /// Per concept, its weight in the share of the query an item's examples hold: importance ×
-    /// specificity among the items matching it in their texts or their examples (see
-    /// [`ConceptWeights::weigh_examples`]); empty until weighed.
-    pub example_weight: Vec<f32>,
 }
 
 /// What the formula makes of one item.
@@ -75,26 +67,7 @@ impl ConceptWeights {
                 .iter()
                 .map(|specificity| (specificity / FULL_EVIDENCE_SPECIFICITY).min(1.0))
                 .collect(),
-            example_weight: Vec::new(),
         }
-    }
-
-    /// Weighs the concepts for [`ConceptWeights::examples_bonus`]: `matching[i]` items (out of
-    /// `num_docs`) match concept `i` in their texts or their examples; one nothing matches
-    /// weighs nothing.
-    pub fn weigh_examples(&mut self, matching: &[usize], num_docs: u64) {
-        self.example_weight = self
-            .importance
-            .iter()
-            .zip(matching)
-            .map(|(importance, &matching)| {
-                if matching == 0 {
-                    0.0
-                } else {
-                    importance * (1.0 + num_docs as f32 / matching as f32).ln()
-                }
-            })
-            .collect();
     }
 
     /// The score, coverage and evidence of an item with match score `raw` whose concepts
@@ -119,23 +92,6 @@ impl ConceptWeights {
             coverage,
             evidence,
         }
-    }
-
-    /// What an item's example phrasings add to its score, given per concept the score of its
-    /// best example alternative (0 for a concept the examples do not hold).
-    pub fn examples_bonus(&self, examples: &[f32]) -> f32 {
-        let total: f32 = self.example_weight.iter().sum();
-        if total <= 0.0 {
-            return 0.0;
-        }
-        let (mut matched, mut sum) = (0.0f32, 0.0f32);
-        for (weight, score) in self.example_weight.iter().zip(examples) {
-            if *score > 0.0 {
-                matched += weight;
-                sum += score;
-            }
-        }
-        sum * (matched / total).powi(EXAMPLES_COVERAGE_EXPONENT)
     }
 }
 
@@ -191,17 +147,6 @@ mod tests {
         // A single character (importance 0.35) counts a third.
         let single = ConceptWeights::new(&[0.35], &[1], &[], 100).score(1.0, &[1.0]);
         assert!(close(single.evidence, 0.35));
-    }
-
-    #[test]
-    fn examples_add_by_the_share_of_the_query_they_hold() {
-        let mut weights = ConceptWeights::new(&[1.0, 1.0], &[10, 0], &[], 100);
-        weights.weigh_examples(&[10, 10], 100);
-        assert_eq!(weights.examples_bonus(&[0.0, 0.0]), 0.0);
-        let all = weights.examples_bonus(&[2.0, 2.0]);
-        let half = weights.examples_bonus(&[4.0, 0.0]);
-        assert!(close(all, 4.0));
-        assert!(close(half, 4.0 * 0.5f32.powi(EXAMPLES_COVERAGE_EXPONENT)));
     }
 
     #[test]

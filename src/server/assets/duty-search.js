@@ -136,6 +136,118 @@
     return copied;
   }
 
+  // --- confirming the right duty: 「✓ 就是这条」 on each card, 「都不对」 with a picker under the list ---
+
+  /**
+   * The confirmation controls of one search box: `answered()` gives the query the results
+   * answer and the ids shown, in order. A confirmation is one click, posted to /api/feedback
+   * and acknowledged in a toast; nothing about the clerk is sent.
+   */
+  function confirmations(root, answered) {
+    const toast = el('p', { class: 'ds-toast', role: 'status', 'aria-live': 'polite', hidden: true });
+    let toastTimer = 0;
+    root.append(toast);
+
+    function say(text) {
+      toast.textContent = text;
+      toast.hidden = false;
+      clearTimeout(toastTimer);
+      toastTimer = setTimeout(() => {
+        toast.hidden = true;
+      }, 4000);
+    }
+
+    async function send(itemId) {
+      const { query, shown } = answered();
+      try {
+        const response = await fetch(`${API}/api/feedback`, {
+          method: 'POST',
+          credentials: 'omit',
+          headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+          body: JSON.stringify({ query, item_id: itemId, shown }),
+        });
+        const body = await response.json().catch(() => null);
+        if (!response.ok) throw new Error(body && body.error ? body.error : `HTTP ${response.status}`);
+        return true;
+      } catch (error) {
+        say(`未能记录：${error.message}`);
+        return false;
+      }
+    }
+
+    /** 「✓ 就是这条」 for the card of `hit`. */
+    function cardButton(hit) {
+      const button = el('button', {
+        class: 'ds-confirm',
+        type: 'button',
+        text: '✓ 就是这条',
+        title: '确认这条职责对应本次来件，供管理员审核后用于改进搜索',
+      });
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        if (await send(hit.id)) {
+          button.textContent = '✓ 已确认';
+          say(`已记录：“${hit.title.slice(0, 20)}”对应本次来件，谢谢`);
+        } else {
+          button.disabled = false;
+        }
+      });
+      return button;
+    }
+
+    /** 「都不对」 and its picker, to go under a list of results. */
+    function noneFits() {
+      const none = el('button', { class: 'ds-none-fits', type: 'button', text: '都不对' });
+      const pickerInput = el('input', {
+        class: 'ds-pick-input',
+        type: 'search',
+        autocomplete: 'off',
+        placeholder: '搜索正确的事项（可不填）',
+        'aria-label': '搜索正确的事项',
+      });
+      const choices = el('ul', { class: 'ds-pick-choices' });
+      const picker = el('div', { class: 'ds-picker', hidden: true }, pickerInput, choices);
+      none.addEventListener('click', async () => {
+        none.disabled = true;
+        if (await send(null)) {
+          say('已记录：以上结果都不对。可以在下面指明正确的事项');
+          picker.hidden = false;
+          pickerInput.focus();
+        } else {
+          none.disabled = false;
+        }
+      });
+      let pickTimer = 0;
+      pickerInput.addEventListener('input', () => {
+        clearTimeout(pickTimer);
+        pickTimer = setTimeout(async () => {
+          const q = pickerInput.value.trim();
+          if (!q) return choices.replaceChildren();
+          const response = await fetch(`${API}/api/search?${new URLSearchParams({ q, limit: '5' })}`, {
+            credentials: 'omit',
+            headers: { Accept: 'application/json' },
+          }).catch(() => null);
+          const body = response && response.ok ? await response.json() : { hits: [] };
+          choices.replaceChildren(
+            ...body.hits.map((hit) => {
+              const pick = el('button', { class: 'ds-pick', type: 'button', 'data-id': hit.id, text: `${hit.id} ${hit.title.slice(0, 40)}` });
+              pick.addEventListener('click', async () => {
+                if (await send(hit.id)) {
+                  say(`已记录：正确的事项是“${hit.title.slice(0, 20)}”，谢谢`);
+                  picker.hidden = true;
+                }
+              });
+              return el('li', {}, pick);
+            }),
+          );
+        }, TYPING_DELAY_MS);
+      });
+      return el('div', { class: 'ds-feedback' }, none, picker);
+    }
+
+    return { cardButton, noneFits };
+  }
+
   /** Builds the search box into `container` and runs it. */
   function mount(container, mode) {
     mounted += 1;
@@ -213,6 +325,7 @@
           );
     const root = el('div', { class: `ds ds-${mode}` }, form, filters, status, expansions, message, results, more, footer);
     container.append(root);
+    const confirm = confirmations(root, () => ({ query: root.getAttribute('data-answered') || '', shown: hits.map((hit) => hit.id) }));
 
     // --- the URL (page and embed): ?q=…&list=…&category=…&department=… ---
 
@@ -426,6 +539,7 @@
       const filtered = state.list || state.category || state.department;
       status.textContent = `找到 ${body.total} 项与“${body.query}”相关的职责${filtered ? '（已筛选）' : ''}`;
       body.hits.forEach((hit, index) => results.append(card(hit, index)));
+      message.append(confirm.noneFits());
       updateMore(body.total);
       updateDepartments();
     }
@@ -512,6 +626,7 @@
           }),
           el('span', { class: 'ds-id', text: hit.id }),
           copy,
+          confirm.cardButton(hit),
         ),
         el('h3', { class: `ds-title${isLong(hit.title) ? ' ds-clamp' : ''}`, id: titleId }, field(hit, 'title')),
         el('p', { class: 'ds-owner' }, el('span', { class: 'ds-owner-label', text: '责任' }), el('span', { class: 'ds-owner-text', text: hit.owner_statement })),
