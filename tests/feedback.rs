@@ -424,6 +424,7 @@ fn examples_never_answer_what_the_lists_do_not_and_count_only_when_accepted_or_r
     let mut examples = Examples::default();
     examples.add("coop-7-4", "考驾照怎么报名");
     examples.add("coop-7-4", "燃气灶漏气");
+    examples.add(TOILETS, CONFIRMED);
     build(&common::corpus_dir(), dir.path(), &examples).expect("the corpus builds");
     let engine = Engine::open(dir.path()).expect("the index opens");
     let answer = |query: &str| engine.search(&SearchRequest::new(query).unwrap()).unwrap();
@@ -438,6 +439,19 @@ fn examples_never_answer_what_the_lists_do_not_and_count_only_when_accepted_or_r
         "an example lifts only items the query matches"
     );
     assert!(gas.hits.iter().all(|hit| hit.id != "coop-7-4"));
+    // An explanation still adds up to its hit's score when a phrasing added to it.
+    let mut request = SearchRequest::new(REWORDED).unwrap();
+    request.explain = true;
+    let reworded = engine.search(&request).unwrap();
+    assert_eq!(reworded.hits[0].id, TOILETS);
+    for hit in &reworded.hits {
+        let explanation = hit.explanation.as_ref().expect("an explanation");
+        assert!(
+            (explanation.score - hit.score).abs() <= 1e-3 * hit.score.max(1.0),
+            "{hit:?}"
+        );
+        assert_eq!(explanation.note.is_some(), hit.id == TOILETS, "{}", hit.id);
+    }
 
     let data = dir.path().join("data");
     let store = FeedbackStore::new(&data);

@@ -26,16 +26,6 @@ impl Examples {
     pub fn of(&self, id: &str) -> &[String] {
         self.by_item.get(id).map_or(&[], Vec::as_slice)
     }
-
-    /// How many phrasings all items have together.
-    pub fn len(&self) -> usize {
-        self.by_item.values().map(Vec::len).sum()
-    }
-
-    /// Whether no item has an example.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 #[cfg(test)]
@@ -52,6 +42,5 @@ mod tests {
         assert_eq!(examples.of("coop-7-4").len(), EXAMPLES_PER_ITEM);
         assert_eq!(examples.of("coop-7-4")[0], "楼道里充电0");
         assert!(examples.of("basic-1-1").is_empty());
-        assert_eq!(examples.len(), EXAMPLES_PER_ITEM);
     }
 }
