@@ -180,7 +180,7 @@ pub fn review(store: &FeedbackStore, engine: &Engine) -> Result<Vec<ItemReview>>
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    reviews.sort_by(|a, b| b.count.cmp(&a.count));
+    reviews.sort_by_key(|review| std::cmp::Reverse(review.count));
     Ok(reviews)
 }
 
