@@ -721,6 +721,10 @@ async fn serve(state: AppState, bind: IpAddr, port: u16) -> Outcome {
         .query_log
         .as_ref()
         .map_or_else(|| "off".to_string(), |log| log.path().display().to_string());
+    let feedback = state.feedback.as_ref().map_or_else(
+        || "off".to_string(),
+        |intake| intake.store.path().display().to_string(),
+    );
     let limits = state.limits;
     let open_files = match raise_open_file_limit() {
         Ok(limit) => limit.to_string(),
@@ -736,6 +740,7 @@ async fn serve(state: AppState, bind: IpAddr, port: u16) -> Outcome {
         admin = if state.admin_token.is_some() { "on" } else { "off" },
         metrics_token = if state.metrics_token.is_some() { "on" } else { "off" },
         %query_log,
+        %feedback,
         max_uri_bytes = limits.max_uri_bytes,
         max_body_bytes = limits.max_body_bytes,
         request_timeout = %humantime::format_duration(limits.request_timeout),

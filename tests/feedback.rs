@@ -291,7 +291,11 @@ async fn hostile_confirmations_are_refused_and_nothing_is_stored() {
     let mode = |path: &Path| path.metadata().expect("metadata").permissions().mode() & 0o777;
     assert_eq!(mode(&data.join(DATABASE_FILE)), 0o600);
     let wal = data.join(format!("{DATABASE_FILE}-wal"));
-    assert_eq!(mode(&wal), 0o600, "SQLite gives its WAL the database's mode");
+    assert_eq!(
+        mode(&wal),
+        0o600,
+        "SQLite gives its WAL the database's mode"
+    );
     assert_eq!(mode(&data), 0o700);
 }
 
