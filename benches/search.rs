@@ -22,7 +22,12 @@ fn queries(kind: &str) -> Vec<String> {
 
 fn benches(c: &mut Criterion) {
     let index = tempfile::tempdir().expect("a temporary index directory");
-    build(&corpus(), index.path()).expect("the real corpus builds");
+    build(
+        &corpus(),
+        index.path(),
+        &duty_search::index::Examples::default(),
+    )
+    .expect("the real corpus builds");
     let engine = Engine::open(index.path()).expect("the index opens");
 
     for kind in ["keyword", "complaint", "pinyin"] {
@@ -51,7 +56,12 @@ fn benches(c: &mut Criterion) {
     group.bench_function("build/real-corpus", |b| {
         b.iter(|| {
             let dir = tempfile::tempdir().expect("a temporary index directory");
-            build(&corpus(), dir.path()).expect("the real corpus builds")
+            build(
+                &corpus(),
+                dir.path(),
+                &duty_search::index::Examples::default(),
+            )
+            .expect("the real corpus builds")
         })
     });
     group.finish();

@@ -79,7 +79,8 @@ fn main() {
     for run in 0..options.builds {
         let dir = work.path().join(format!("build-{run}"));
         let started = Instant::now();
-        let info = build(&corpus, &dir).expect("the real corpus builds");
+        let info = build(&corpus, &dir, &duty_search::index::Examples::default())
+            .expect("the real corpus builds");
         build_ms.push(started.elapsed().as_secs_f64() * 1e3);
         items = info.items;
         if run + 1 == options.builds {

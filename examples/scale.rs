@@ -96,7 +96,8 @@ fn main() {
 
     let index = work.path().join("index");
     let started = Instant::now();
-    let info = build(&corpus, &index).expect("the synthetic corpus builds");
+    let info = build(&corpus, &index, &duty_search::index::Examples::default())
+        .expect("the synthetic corpus builds");
     let build_secs = started.elapsed().as_secs_f64();
     let index_mb = dir_size(&index) as f64 / 1e6;
 

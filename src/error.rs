@@ -89,6 +89,14 @@ pub enum Error {
         /// The time limit.
         limit: std::time::Duration,
     },
+    /// The feedback database cannot be opened, read or written.
+    #[error("feedback database {}: {message}", path.display())]
+    Feedback {
+        /// The database file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
     /// A setting (an environment variable) is malformed; the message names it.
     #[error("{0}")]
     Setting(String),

@@ -1,6 +1,7 @@
 //! Relevance evaluation built in, in the spirit of Elasticsearch's ranking-evaluation API: judged
 //! queries in, MRR@10, nDCG@10, Success@1/5, Recall@5 and the out-of-scope abstain rate out,
-//! overall and per kind.
+//! overall and per kind; and a cross-validation of learning from staff confirmations
+//! ([`learn_folds`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -9,13 +10,14 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::index::{build, Examples};
 use crate::search::{Engine, SearchRequest};
 
 /// Ranks considered by every metric.
 const DEPTH: usize = 10;
 
 /// One judged query, as a line of the judgments file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Judgment {
     /// Query id.
     pub qid: String,
@@ -179,10 +181,19 @@ impl Sums {
 
 /// Runs every judged query against `engine` and computes the metrics.
 pub fn evaluate(engine: &Engine, judgments: &[Judgment]) -> Result<Report> {
+    evaluate_each(judgments, |_| engine)
+}
+
+/// Runs judged query `i` against `engine_of(i)` and computes the metrics.
+fn evaluate_each<'a>(
+    judgments: &[Judgment],
+    engine_of: impl Fn(usize) -> &'a Engine,
+) -> Result<Report> {
     let mut overall = Sums::default();
     let mut by_kind: BTreeMap<String, Sums> = BTreeMap::new();
     let mut outcomes = Vec::new();
-    for judgment in judgments {
+    for (index, judgment) in judgments.iter().enumerate() {
+        let engine = engine_of(index);
         let mut request = SearchRequest::new(&judgment.query)?;
         request.limit = DEPTH;
         let hits = engine.search(&request)?.hits;
@@ -244,6 +255,60 @@ pub fn evaluate(engine: &Engine, judgments: &[Judgment]) -> Result<Report> {
             .collect(),
         outcomes,
     })
+}
+
+/// Kinds whose queries a cross-validation learns from ([`learn_folds`]): what residents send.
+pub const LEARNED_KINDS: [&str; 2] = ["complaint", "message"];
+
+/// A cross-validation of learning from confirmations: the same judged queries answered by the
+/// plain engine and, each, by an engine that learned from the other folds.
+#[derive(Debug, Clone)]
+pub struct FoldReport {
+    /// Without learning.
+    pub plain: Report,
+    /// With learning.
+    pub learned: Report,
+}
+
+/// Splits `judgments` into `folds` folds (query `i` in fold `i % folds`) and, for each fold,
+/// builds an index from `corpus_dir` whose examples are the complaints and messages of the
+/// other folds, as if staff had confirmed each of their grade-2 items and an administrator had
+/// accepted them; every query of the fold is answered by that engine. The plain engine is built
+/// with no examples. The indexes are built under `scratch`, which is removed afterwards.
+pub fn learn_folds(
+    corpus_dir: &Path,
+    scratch: &Path,
+    judgments: &[Judgment],
+    folds: usize,
+) -> Result<FoldReport> {
+    let folds = folds.max(2);
+    let result = (|| {
+        let open = |name: String, examples: &Examples| {
+            let dir = scratch.join(name);
+            build(corpus_dir, &dir, examples)?;
+            Engine::open(&dir)
+        };
+        let plain = open("plain".into(), &Examples::default())?;
+        let mut learned = Vec::with_capacity(folds);
+        for fold in 0..folds {
+            let mut examples = Examples::default();
+            for (index, judgment) in judgments.iter().enumerate() {
+                if index % folds == fold || !LEARNED_KINDS.contains(&judgment.kind.as_str()) {
+                    continue;
+                }
+                for (id, _) in judgment.rel.iter().filter(|(_, grade)| **grade == 2) {
+                    examples.add(id, &judgment.query);
+                }
+            }
+            learned.push(open(format!("fold-{fold}"), &examples)?);
+        }
+        Ok(FoldReport {
+            plain: evaluate(&plain, judgments)?,
+            learned: evaluate_each(judgments, |index| &learned[index % folds])?,
+        })
+    })();
+    let _ = std::fs::remove_dir_all(scratch);
+    result
 }
 
 /// Kinds whose answers are dispatched to an owner, for [`Metrics::owner_at_1`].

@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod feedback;
 pub mod index;
 pub mod lexicon;
 pub mod query;

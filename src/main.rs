@@ -10,12 +10,15 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use duty_search::error::Error;
-use duty_search::eval::{evaluate, load_judgments};
+use duty_search::eval::{evaluate, learn_folds, load_judgments, Report};
+use duty_search::feedback::{
+    judged_queries, review, write_judgments, Decision, FeedbackStore, Learning,
+};
 use duty_search::index::build;
 use duty_search::search::{Engine, Explanation, LiveIndex, SearchRequest};
 use duty_search::server::{
-    raise_open_file_limit, AdminToken, AppState, CorsPolicy, Limits, LiveEngine, QueryLog,
-    QueryLogLimits, ZeroHitReport,
+    raise_open_file_limit, AdminToken, AppState, CorsPolicy, FeedbackIntake, Limits, LiveEngine,
+    QueryLog, QueryLogLimits, ZeroHitReport,
 };
 
 /// The allocator of the binary: a search makes many small short-lived allocations on both
@@ -67,8 +70,31 @@ struct Cli {
         default_value = "index"
     )]
     index: PathBuf,
+    /// Directory of the service's own data: the staff confirmations' database.
+    #[arg(long, global = true, env = "DUTY_SEARCH_DATA", default_value = "data")]
+    data: PathBuf,
+    /// Learn a phrasing that staff confirmed this many times for the same item without waiting
+    /// for an administrator to accept it. Default: only accepted confirmations are learnt.
+    #[arg(
+        long,
+        global = true,
+        env = "DUTY_SEARCH_LEARN_CONFIRMATIONS",
+        value_name = "N",
+        value_parser = positive
+    )]
+    learn_confirmations: Option<usize>,
     #[command(subcommand)]
     command: Command,
+}
+
+impl Cli {
+    /// Where builds take the items' example phrasings from.
+    fn learning(&self) -> Learning {
+        Learning {
+            store: FeedbackStore::new(&self.data),
+            confirmations: self.learn_confirmations,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -89,14 +115,24 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
-    /// Evaluate relevance on a judged queries file (JSONL).
+    /// Evaluate relevance on judged query files (JSONL).
     Eval {
-        /// The judgments file.
-        file: PathBuf,
-        /// Also list every query whose first relevant hit is not at rank 1.
+        /// The judgments files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also list every query whose first relevant hit is not at rank 1 (with --learn-folds:
+        /// every query whose first relevant hit moved with learning).
         #[arg(long)]
         verbose: bool,
+        /// Cross-validate learning instead: split each file into this many folds, learn the
+        /// complaints and messages of all folds but one as confirmed, answer the one left out;
+        /// prints MRR@10, Success@5 and the abstain rate with and without learning.
+        #[arg(long, value_name = "FOLDS", value_parser = positive)]
+        learn_folds: Option<usize>,
     },
+    /// Review the confirmations staff sent from the search page.
+    #[command(subcommand)]
+    Feedback(FeedbackCommand),
     /// List the queries that most often matched nothing, from the query log of `serve`.
     Stats {
         /// The query log `serve --query-log` wrote.
@@ -105,6 +141,30 @@ enum Command {
         /// How many queries to list.
         #[arg(long, default_value_t = 20)]
         top: usize,
+    },
+}
+
+/// What an administrator does with confirmations.
+#[derive(Subcommand)]
+enum FeedbackCommand {
+    /// List the pending confirmations grouped by item, the most confirmed first.
+    List,
+    /// Accept confirmations: their queries become example phrasings at the next reindex.
+    Accept {
+        /// Confirmation ids, as `list` shows them.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Reject confirmations: they are never learnt.
+    Reject {
+        /// Confirmation ids, as `list` shows them.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Write the accepted confirmations as judged queries (JSONL) for `eval`.
+    Export {
+        /// The file to write.
+        file: PathBuf,
     },
 }
 
@@ -212,6 +272,20 @@ struct ServeArgs {
         value_parser = positive
     )]
     max_connections: usize,
+    /// Most confirmations (POST /api/feedback) stored a minute, by all clients together; more
+    /// get 429.
+    #[arg(
+        long,
+        env = "DUTY_SEARCH_FEEDBACK_PER_MINUTE",
+        default_value_t = FeedbackIntake::DEFAULT_PER_MINUTE,
+        value_parser = positive_count
+    )]
+    feedback_per_minute: u32,
+}
+
+/// Parses a whole number of at least 1 that fits 32 bits.
+fn positive_count(text: &str) -> Result<u32, String> {
+    positive(text).and_then(|n| u32::try_from(n).map_err(|e| format!("{text:?}: {e}")))
 }
 
 /// Parses a whole number of at least 1.
@@ -273,10 +347,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Outcome {
+    let learning = cli.learning();
+    let open_engine = || open_engine(&cli.corpus, &cli.index, &learning);
     match cli.command {
         Command::Index => {
             check_corpus(&cli.corpus)?;
-            let info = build(&cli.corpus, &cli.index)?;
+            let info = build(&cli.corpus, &cli.index, &learning.examples()?)?;
             println!(
                 "indexed {} items of {} into {}",
                 info.items,
@@ -309,7 +385,11 @@ fn run(cli: Cli) -> Outcome {
                 .transpose()?;
             check_corpus(&cli.corpus)?;
             let state = AppState {
-                engine: LiveEngine::new(LiveIndex::open(&cli.corpus, &cli.index)?),
+                engine: LiveEngine::new(LiveIndex::open(
+                    &cli.corpus,
+                    &cli.index,
+                    Some(learning.clone()),
+                )?),
                 cors: CorsPolicy::merge(args.cors_origins),
                 limits: Limits {
                     max_uri_bytes: args.max_uri_bytes,
@@ -322,6 +402,10 @@ fn run(cli: Cli) -> Outcome {
                 admin_token,
                 metrics_token,
                 query_log,
+                feedback: Some(FeedbackIntake::new(
+                    FeedbackStore::new(&cli.data),
+                    args.feedback_per_minute,
+                )),
                 metrics: Arc::default(),
             };
             serve(state, args.bind, args.port)?;
@@ -331,7 +415,7 @@ fn run(cli: Cli) -> Outcome {
             limit,
             explain,
         } => {
-            let engine = open_engine(&cli.corpus, &cli.index)?;
+            let engine = open_engine()?;
             if explain {
                 let plan = serde_json::to_string_pretty(&engine.analyze(&query))
                     .expect("a query plan serializes");
@@ -344,29 +428,39 @@ fn run(cli: Cli) -> Outcome {
             let response = engine.search(&request)?;
             print_response(&response);
         }
-        Command::Eval { file, verbose } => {
-            let engine = open_engine(&cli.corpus, &cli.index)?;
-            let report = evaluate(&engine, &load_judgments(&file)?)?;
-            print!("{report}");
-            if verbose {
-                for outcome in report.outcomes.iter().filter(|o| {
-                    if o.out_of_scope {
-                        !o.returned.is_empty()
-                    } else {
-                        o.first_relevant != Some(1)
-                    }
-                }) {
-                    println!(
-                        "{} [{}] {} → first relevant {:?}; got {:?}",
-                        outcome.qid,
-                        outcome.kind,
-                        outcome.query,
-                        outcome.first_relevant,
-                        outcome.returned.iter().take(5).collect::<Vec<_>>()
-                    );
+        Command::Eval {
+            files,
+            verbose,
+            learn_folds: Some(folds),
+        } => {
+            check_corpus(&cli.corpus)?;
+            println!("| file | kind | queries | MRR@10 plain | MRR@10 learned | Success@5 plain | Success@5 learned | abstain plain | abstain learned |");
+            println!("|---|---|---|---|---|---|---|---|---|");
+            for file in &files {
+                let scratch = cli
+                    .index
+                    .with_extension(format!("folds-{}", std::process::id()));
+                let report = learn_folds(&cli.corpus, &scratch, &load_judgments(file)?, folds)?;
+                print_fold_rows(file, &report.plain, &report.learned);
+                if verbose {
+                    print_changes(&report.plain, &report.learned);
                 }
             }
         }
+        Command::Eval { files, verbose, .. } => {
+            let engine = open_engine()?;
+            for file in &files {
+                if files.len() > 1 {
+                    println!("\n{}\n", file.display());
+                }
+                let report = evaluate(&engine, &load_judgments(file)?)?;
+                print!("{report}");
+                if verbose {
+                    print_misses(&report);
+                }
+            }
+        }
+        Command::Feedback(command) => feedback(command, &learning.store, open_engine)?,
         Command::Stats { query_log, top } => {
             let mut report = ZeroHitReport::read(&query_log)?;
             report.queries.truncate(top);
@@ -388,10 +482,133 @@ fn check_corpus(corpus: &Path) -> Outcome {
     )))
 }
 
-/// Opens the engine on the live index, building or rebuilding it from the corpus when needed.
-fn open_engine(corpus: &Path, index: &Path) -> Outcome<Engine> {
+/// Opens the engine on the live index, building or rebuilding it from the corpus (and the
+/// examples learnt) when needed.
+fn open_engine(corpus: &Path, index: &Path, learning: &Learning) -> Outcome<Engine> {
     check_corpus(corpus)?;
-    Ok(Engine::open_or_build(corpus, index)?)
+    Ok(Engine::open_or_build(corpus, index, &learning.examples()?)?)
+}
+
+/// Lists the queries whose first relevant hit is not first (for an out-of-scope query: that
+/// it was answered).
+fn print_misses(report: &Report) {
+    for outcome in report.outcomes.iter().filter(|o| {
+        if o.out_of_scope {
+            !o.returned.is_empty()
+        } else {
+            o.first_relevant != Some(1)
+        }
+    }) {
+        println!(
+            "{} [{}] {} → first relevant {:?}; got {:?}",
+            outcome.qid,
+            outcome.kind,
+            outcome.query,
+            outcome.first_relevant,
+            outcome.returned.iter().take(5).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// The queries whose first relevant hit moved with learning (for an out-of-scope query: that
+/// its answer changed between none and some), each with both ranks.
+fn print_changes(plain: &Report, learned: &Report) {
+    for (before, after) in plain.outcomes.iter().zip(&learned.outcomes) {
+        let answered = |o: &duty_search::eval::QueryOutcome| !o.returned.is_empty();
+        if before.first_relevant != after.first_relevant
+            || (before.out_of_scope && answered(before) != answered(after))
+        {
+            println!(
+                "  {} [{}] {:?} → {:?}: {}; plain {:?}, learned {:?}",
+                before.qid,
+                before.kind,
+                before.first_relevant,
+                after.first_relevant,
+                before.query,
+                before.returned.iter().take(3).collect::<Vec<_>>(),
+                after.returned.iter().take(3).collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+/// The rows of one file of a cross-validation: each kind learnt from or keywords, and `all`.
+fn print_fold_rows(file: &Path, plain: &Report, learned: &Report) {
+    let name = file.file_stem().unwrap_or_default().to_string_lossy();
+    let kinds = plain
+        .by_kind
+        .iter()
+        .filter(|(kind, _)| ["complaint", "message", "keyword"].contains(&kind.as_str()))
+        .map(|(kind, metrics)| (kind.as_str(), metrics, &learned.by_kind[kind]));
+    for (kind, plain, learned) in kinds.chain([("all", &plain.overall, &learned.overall)]) {
+        let abstain = |m: &duty_search::eval::Metrics| {
+            if m.out_of_scope == 0 {
+                "–".to_string()
+            } else {
+                format!("{:.3}", m.abstain_rate)
+            }
+        };
+        println!(
+            "| {name} | {kind} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} |",
+            plain.queries,
+            plain.mrr,
+            learned.mrr,
+            plain.success_at_5,
+            learned.success_at_5,
+            abstain(plain),
+            abstain(learned)
+        );
+    }
+}
+
+/// `duty-search feedback …`: the administrator's review of the confirmations of `store`;
+/// `open_engine` opens the engine whose items a list names.
+fn feedback(
+    command: FeedbackCommand,
+    store: &FeedbackStore,
+    open_engine: impl Fn() -> Outcome<Engine>,
+) -> Outcome {
+    match command {
+        FeedbackCommand::List => {
+            let reviews = review(store, &open_engine()?)?;
+            if reviews.is_empty() {
+                println!("no pending confirmations in {}", store.path().display());
+            }
+            for item in reviews {
+                let id = item.item_id.as_deref().unwrap_or("none fits");
+                let title: String = item.title.unwrap_or_default().chars().take(40).collect();
+                println!("{id} ({} pending) {title}", item.count);
+                for confirmation in item.confirmations {
+                    let query: String = confirmation.query.chars().take(60).collect();
+                    println!("  #{} {query}", confirmation.id);
+                }
+            }
+        }
+        FeedbackCommand::Accept { ids } => decide(store, &ids, Decision::Accept)?,
+        FeedbackCommand::Reject { ids } => decide(store, &ids, Decision::Reject)?,
+        FeedbackCommand::Export { file } => {
+            let judged = judged_queries(store)?;
+            write_judgments(&file, &judged)?;
+            println!(
+                "wrote {} judged queries to {}",
+                judged.len(),
+                file.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Records `decision` on each confirmation of `ids`.
+fn decide(store: &FeedbackStore, ids: &[i64], decision: Decision) -> Outcome {
+    for id in ids {
+        store.decide(*id, decision)?;
+        println!("#{id} {}", decision.status());
+    }
+    if decision == Decision::Accept {
+        println!("reindex (duty-search index, POST /admin/reindex or SIGHUP) to learn them");
+    }
+    Ok(())
 }
 
 /// The `what` token (`admin`, `metrics`) of `--{flag}` (a file) or of the environment variable
@@ -449,19 +666,23 @@ fn print_response(response: &duty_search::search::SearchResponse) {
 /// A hit's explanation, one line for the formula and one per concept.
 fn print_explanation(explanation: &Explanation) {
     println!(
-        "    score {} = raw {} (proximity {}) × coverage {}² × intent {}; evidence {}; {} of the best{}",
+        "    score {} = raw {} (proximity {}) × coverage {}² × intent {} + examples {}; evidence {}; {} of the best{}{}",
         explanation.score,
         explanation.raw,
         explanation.proximity,
         explanation.coverage,
         explanation.intent_weight,
+        explanation.examples,
         explanation.evidence,
         explanation.share_of_best,
         if explanation.weak_answer {
             " (a weak answer: at most medium)"
         } else {
             ""
-        }
+        },
+        explanation
+            .note
+            .map_or_else(String::new, |note| format!(" ({note})"))
     );
     for concept in &explanation.concepts {
         match &concept.matched {
@@ -500,6 +721,10 @@ async fn serve(state: AppState, bind: IpAddr, port: u16) -> Outcome {
         .query_log
         .as_ref()
         .map_or_else(|| "off".to_string(), |log| log.path().display().to_string());
+    let feedback = state.feedback.as_ref().map_or_else(
+        || "off".to_string(),
+        |intake| intake.store.path().display().to_string(),
+    );
     let limits = state.limits;
     let open_files = match raise_open_file_limit() {
         Ok(limit) => limit.to_string(),
@@ -515,6 +740,7 @@ async fn serve(state: AppState, bind: IpAddr, port: u16) -> Outcome {
         admin = if state.admin_token.is_some() { "on" } else { "off" },
         metrics_token = if state.metrics_token.is_some() { "on" } else { "off" },
         %query_log,
+        %feedback,
         max_uri_bytes = limits.max_uri_bytes,
         max_body_bytes = limits.max_body_bytes,
         request_timeout = %humantime::format_duration(limits.request_timeout),

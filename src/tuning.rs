@@ -18,6 +18,18 @@ pub const DEPARTMENT_DUTIES_BOOST: f32 = 1.0;
 pub const DEPARTMENTS_BOOST: f32 = 0.8;
 /// Boost of a match in the category name. Tuned on dev.
 pub const CATEGORY_BOOST: f32 = 0.5;
+/// What an item's example phrasings (residents' words staff confirmed it covers) add to its
+/// score, as a share of the best hit's own score: this times the share of the query's concepts
+/// its phrasing most like the query holds, to the power [`EXAMPLES_SHARE_EXPONENT`]; below what
+/// a title match gives, a phrasing holding part of a query lifts its item among those the
+/// query matches. Tuned on `duty-search eval --learn-folds 5` over every file of tests/data.
+pub const EXAMPLES_BOOST: f32 = 0.5;
+/// How strongly that share counts: a message like a confirmed one gains, one sharing a word or
+/// two with it hardly. Tuned as above.
+pub const EXAMPLES_SHARE_EXPONENT: i32 = 2;
+/// Most example phrasings one item keeps, the first accepted: a flood of confirmations of one
+/// item cannot make its examples outweigh its own texts.
+pub const EXAMPLES_PER_ITEM: usize = 50;
 /// BM25's length normalization (`b`) of a field, by name, for a letter or a short query. For a
 /// letter a title counts its length less than BM25's usual 0.75: a basic item's title is its
 /// whole duty text (naming many matters at once) while a coop or withdrawn item's is a short

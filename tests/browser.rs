@@ -1798,3 +1798,209 @@ async fn recent_searches_are_kept_in_the_browser_and_can_be_cleared() {
     })
     .await;
 }
+
+/// A clerk confirms a duty with one click on its card and names the right duty after 「都不对」
+/// through the picker; each click is acknowledged in a toast and stored as a confirmation with
+/// the query and the ids shown. The iframe page and the widget on an allowed portal have the
+/// same buttons, and the widget's click is stored too, cross-origin.
+#[tokio::test]
+async fn a_clerk_confirms_a_duty_with_one_click_and_names_the_right_one_in_the_picker() {
+    let data = common::temp_dir("duty-search-browser-feedback-");
+    let store = duty_search::feedback::FeedbackStore::new(data.path());
+    let listener = common::http::listener().await;
+    let portal_origin = format!("http://{}", listener.local_addr().expect("a bound address"));
+    let state = AppState {
+        cors: CorsPolicy::new(vec![portal_origin.parse().expect("an origin")]),
+        feedback: Some(duty_search::server::FeedbackIntake::new(store.clone(), 60)),
+        ..AppState::new(common::engine())
+    };
+    let base = format!("http://{}", common::http::serve(state).await);
+    portal(listener, &base);
+    let confirmations = store.clone();
+    in_browser(|client| async move {
+        const TOAST: &str = "{ROOT} const toast = root && root.querySelector('.ds-toast'); \
+             return toast && !toast.hidden && toast.textContent.includes(arguments[1]) \
+             ? toast.textContent : null;";
+        let toast = |widget: Option<&'static str>, says: &'static str| {
+            let client = client.clone();
+            async move {
+                wait_for(
+                    &client,
+                    &format!("a toast saying {says}"),
+                    &TOAST.replace("{ROOT}", ROOT),
+                    vec![json!(widget), json!(says)],
+                )
+                .await
+            }
+        };
+        client
+            .goto(&format!("{base}/?q=%E7%87%83%E6%B0%94"))
+            .await
+            .expect("the page opens");
+        let page = wait_for_answer(&client, None, "燃气").await;
+        let shown: Vec<String> = page.cards.iter().map(|card| card.id.clone()).collect();
+        let first = client
+            .find(Locator::Css(".ds-card .ds-confirm"))
+            .await
+            .expect("a 就是这条 button on the first card");
+        assert_eq!(first.text().await.expect("its text"), "✓ 就是这条");
+        first.click().await.expect("one click");
+        toast(None, "已记录").await;
+        assert_eq!(first.text().await.expect("its text"), "✓ 已确认");
+        screenshot(&client, "confirmed").await;
+
+        client
+            .find(Locator::Css(".ds-none-fits"))
+            .await
+            .expect("都不对")
+            .click()
+            .await
+            .expect("one click");
+        toast(None, "都不对").await;
+        client
+            .find(Locator::Css(".ds-pick-input"))
+            .await
+            .expect("the picker")
+            .send_keys("婚姻登记")
+            .await
+            .expect("typing");
+        let pick = client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(".ds-pick"))
+            .await
+            .expect("a duty to pick");
+        let picked = pick.attr("data-id").await.expect("its id").expect("an id");
+        pick.click().await.expect("one click");
+        toast(None, "正确的事项").await;
+
+        let stored = confirmations
+            .with_status("pending")
+            .expect("the store reads");
+        let got: Vec<(&str, Option<&str>, &[String])> = stored
+            .iter()
+            .map(|s| (s.query.as_str(), s.item_id.as_deref(), s.shown.as_slice()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("燃气", Some(shown[0].as_str()), shown.as_slice()),
+                ("燃气", None, shown.as_slice()),
+                ("燃气", Some(picked.as_str()), shown.as_slice()),
+            ]
+        );
+
+        client
+            .goto(&format!("{base}/embed?q=%E7%87%83%E6%B0%94"))
+            .await
+            .expect("the iframe page opens");
+        wait_for_answer(&client, None, "燃气").await;
+        let buttons = client
+            .find_all(Locator::Css(".ds-card .ds-confirm"))
+            .await
+            .expect("the buttons");
+        assert_eq!(buttons.len(), shown.len(), "every card of /embed has it");
+
+        const WIDGET: &str = "#duty-search";
+        client
+            .goto(&format!("{portal_origin}/intranet.html"))
+            .await
+            .expect("the portal opens");
+        let host = client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(WIDGET))
+            .await
+            .expect("the widget's element");
+        let root = loop {
+            match host.shadow_root().await {
+                Ok(root) => break root,
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        let input = loop {
+            match root.find(Locator::Css(".ds-input")).await {
+                Ok(input) => break input,
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        input.send_keys("燃气").await.expect("typing");
+        wait_for_answer(&client, Some(WIDGET), "燃气").await;
+        root.find(Locator::Css(".ds-card .ds-confirm"))
+            .await
+            .expect("the widget's 就是这条")
+            .click()
+            .await
+            .expect("one click");
+        toast(Some(WIDGET), "已记录").await;
+        let stored = confirmations
+            .with_status("pending")
+            .expect("the store reads");
+        assert_eq!(
+            stored.len(),
+            4,
+            "the widget's confirmation is stored, cross-origin"
+        );
+    })
+    .await;
+}
+
+/// A card whose duty matched through a phrasing staff confirmed says so in its 「匹配：…」 line.
+#[tokio::test]
+async fn a_card_matched_through_a_confirmed_phrasing_says_so() {
+    const TOILETS: &str = "basic-11-1";
+    let dir = common::temp_dir("duty-search-browser-examples-");
+    let mut examples = duty_search::index::Examples::default();
+    examples.add(
+        TOILETS,
+        "镇上街边的公共厕所天一黑就锁门，晚上出摊的人想上厕所都没地方，希望能延长开放时间",
+    );
+    duty_search::index::build(&common::corpus_dir(), dir.path(), &examples)
+        .expect("the corpus builds");
+    let engine = duty_search::search::Engine::open(dir.path()).expect("the index opens");
+    let state = AppState::new(std::sync::Arc::new(engine));
+    let base = format!("http://{}", common::http::serve(state).await);
+    let reworded = "金星镇中心街的公厕晚上七点就锁门了，我们在街上摆夜市的人上厕所都没地方去，能不能延长一下开放时间";
+    in_browser(|client| async move {
+        client
+            .goto(&format!("{base}/"))
+            .await
+            .expect("the page opens");
+        search_box(&client)
+            .await
+            .send_keys(reworded)
+            .await
+            .expect("typing");
+        let page = wait_for_answer(&client, None, reworded).await;
+        assert_eq!(
+            page.cards.first().map(|c| c.id.as_str()),
+            Some(TOILETS),
+            "{page:#?}"
+        );
+        let lines: Value = client
+            .execute(
+                "return Array.from(document.querySelectorAll('.ds-card')).map((card) =>
+                     (card.querySelector('.ds-why') || {}).textContent || '');",
+                vec![],
+            )
+            .await
+            .expect("the cards are read");
+        let lines: Vec<&str> = lines
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|line| line.as_str().unwrap_or_default())
+            .collect();
+        assert!(
+            lines[0].starts_with("匹配：") && lines[0].contains("与已确认的来件相似"),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1..]
+                .iter()
+                .all(|line| !line.contains("与已确认的来件相似")),
+            "only the duty with the confirmed phrasing: {lines:?}"
+        );
+    })
+    .await;
+}

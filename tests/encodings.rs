@@ -78,8 +78,9 @@ fn a_list_and_lexicon_files_saved_in_each_encoding_index_every_item() {
             resave(&corpus.join("lexicon").join(lexicon_file), saved);
         }
         let index = dir.path().join("index");
-        let info = duty_search::index::build(&corpus, &index)
-            .unwrap_or_else(|e| panic!("{saved:?}: the re-saved corpus indexes: {e}"));
+        let info =
+            duty_search::index::build(&corpus, &index, &duty_search::index::Examples::default())
+                .unwrap_or_else(|e| panic!("{saved:?}: the re-saved corpus indexes: {e}"));
         assert_eq!(info.items as u64, ITEMS, "{saved:?}");
         assert_eq!(info.towns, ["金星镇"], "{saved:?}");
         let engine = Engine::open(&index).expect("the index opens");

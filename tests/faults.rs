@@ -166,7 +166,8 @@ fn a_damaged_index_is_detected_rebuilt_and_logged_at_start_up() {
     let dir = temp_dir("duty-search-damage-");
     let corpus = lean_corpus_copy(dir.path());
     let good = dir.path().join("good-index");
-    duty_search::index::build(&corpus, &good).expect("the copy indexes");
+    duty_search::index::build(&corpus, &good, &duty_search::index::Examples::default())
+        .expect("the copy indexes");
     let generation = current_generation(&good);
 
     type Damage = fn(&Path, &str);
@@ -333,7 +334,12 @@ fn a_build_waits_for_the_lock_and_refuses_when_the_wait_runs_out() {
 fn a_missing_corpus_directory_stops_every_command_with_a_clear_error() {
     let dir = temp_dir("duty-search-no-corpus-");
     let index = dir.path().join("index");
-    duty_search::index::build(&corpus_dir(), &index).expect("the corpus indexes");
+    duty_search::index::build(
+        &corpus_dir(),
+        &index,
+        &duty_search::index::Examples::default(),
+    )
+    .expect("the corpus indexes");
     let missing = dir.path().join("no-such-corpus");
     for args in [
         &["index"][..],

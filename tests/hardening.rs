@@ -144,8 +144,9 @@ impl Reindexable {
         let dir = temp_dir("duty-search-reindex-");
         let corpus = copy(dir.path());
         let index = dir.path().join("index");
-        duty_search::index::build(&corpus, &index).expect("the copy indexes");
-        let live = LiveIndex::open(&corpus, &index).expect("the copy opens");
+        duty_search::index::build(&corpus, &index, &duty_search::index::Examples::default())
+            .expect("the copy indexes");
+        let live = LiveIndex::open(&corpus, &index, None).expect("the copy opens");
         let state = AppState {
             admin_token: Some(AdminToken::new(TOKEN).expect("a token")),
             ..AppState::new(LiveEngine::new(live))
@@ -270,6 +271,8 @@ fn path() -> impl Strategy<Value = String> {
             Just("/healthz".to_string()),
             Just("/metrics".to_string()),
             Just("/admin/reindex".to_string()),
+            Just("/api/feedback".to_string()),
+            Just("/admin/feedback".to_string()),
         ],
         1 => segment().prop_map(|s| format!("/{s}")),
     ]
@@ -328,15 +331,21 @@ fn probe() -> impl Strategy<Value = Probe> {
 }
 
 /// The service the fuzzer talks to: the shared index, an admin token it does not know, no
-/// corpus to reindex from.
+/// corpus to reindex from, confirmations stored in a scratch directory.
 fn fuzzed_router() -> &'static Router {
-    static ROUTER: OnceLock<Router> = OnceLock::new();
-    ROUTER.get_or_init(|| {
-        app(AppState {
-            admin_token: Some(AdminToken::new(TOKEN).expect("a token")),
-            ..AppState::new(common::engine())
+    static ROUTER: OnceLock<(Router, tempfile::TempDir)> = OnceLock::new();
+    &ROUTER
+        .get_or_init(|| {
+            let data = common::temp_dir("duty-search-fuzzed-feedback-");
+            let store = duty_search::feedback::FeedbackStore::new(data.path());
+            let router = app(AppState {
+                admin_token: Some(AdminToken::new(TOKEN).expect("a token")),
+                feedback: Some(duty_search::server::FeedbackIntake::new(store, 1_000)),
+                ..AppState::new(common::engine())
+            });
+            (router, data)
         })
-    })
+        .0
 }
 
 fn runtime() -> &'static tokio::runtime::Runtime {

@@ -50,7 +50,8 @@ fn a_malformed_synonym_line_is_refused_with_file_and_line() {
     let corpus = corpus_with_synonym_line(dir.path(), "电瓶车 电动自行车");
     let line = last_line_number(&corpus);
     let index = dir.path().join("index");
-    let error = build(&corpus, &index).expect_err("the bad line is refused");
+    let error = build(&corpus, &index, &duty_search::index::Examples::default())
+        .expect_err("the bad line is refused");
     let Error::Lexicon(error) = &error else {
         panic!("expected a lexicon error, got {error}");
     };
@@ -63,12 +64,18 @@ fn a_malformed_synonym_line_is_refused_with_file_and_line() {
 fn an_unknown_entry_is_reported_and_the_live_index_kept() {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("index");
-    build(&common::corpus_dir(), &index).expect("the real corpus builds");
+    build(
+        &common::corpus_dir(),
+        &index,
+        &duty_search::index::Examples::default(),
+    )
+    .expect("the real corpus builds");
     let live = std::fs::read_to_string(index.join("CURRENT")).unwrap();
 
     let corpus = corpus_with_synonym_line(dir.path(), "电瓶车 => 不存在于清单的说法");
     let line = last_line_number(&corpus);
-    let error = build(&corpus, &index).expect_err("the unknown entry is refused");
+    let error = build(&corpus, &index, &duty_search::index::Examples::default())
+        .expect_err("the unknown entry is refused");
     let message = error.to_string();
     assert!(message.contains("coop.txt"), "{message}");
     assert!(message.contains(&format!("line {line}")), "{message}");
@@ -94,7 +101,12 @@ fn a_duplicate_group_is_reported() {
     text.push('\n');
     std::fs::write(&file, text).unwrap();
     let line = last_line_number(&corpus);
-    let error = build(&corpus, &dir.path().join("index")).expect_err("the duplicate is refused");
+    let error = build(
+        &corpus,
+        &dir.path().join("index"),
+        &duty_search::index::Examples::default(),
+    )
+    .expect_err("the duplicate is refused");
     let message = error.to_string();
     assert!(message.contains(&format!("line {line}")), "{message}");
     assert!(message.contains("duplicate"), "{message}");

@@ -416,7 +416,8 @@ fn invisible_format_characters_inside_a_listed_word_are_indexed_as_the_word() {
     assert_ne!(pasted, text, "the list names 燃气安全监管");
     std::fs::write(&list, pasted).expect("write the list");
     let index = dir.path().join("index");
-    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    duty_search::index::build(&corpus, &index, &duty_search::index::Examples::default())
+        .expect("the copy indexes");
     let engine = duty_search::search::Engine::open(&index).expect("the index opens");
     let response = engine.search(&request("燃气安全", 10)).expect("a search");
     assert_eq!(

@@ -29,7 +29,8 @@ fn ids_are_qualified_and_town_filters_and_facets_work() {
     let dir = tempfile::tempdir().unwrap();
     let corpus = two_towns(dir.path());
     let index = dir.path().join("index");
-    let info = build(&corpus, &index).expect("two towns build");
+    let info =
+        build(&corpus, &index, &duty_search::index::Examples::default()).expect("two towns build");
     assert_eq!(info.items, 522);
     assert_eq!(info.towns, ["东塔寺乡", "金星镇"]);
     let engine = Engine::open(&index).expect("the index opens");
@@ -95,7 +96,12 @@ fn identical_towns_get_identical_answers() {
         .unwrap();
     }
     let index = dir.path().join("index");
-    assert_eq!(build(&corpus, &index).unwrap().items, 9 * 261);
+    assert_eq!(
+        build(&corpus, &index, &duty_search::index::Examples::default())
+            .unwrap()
+            .items,
+        9 * 261
+    );
     let engine = Engine::open(&index).unwrap();
     let judged =
         load_judgments(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev-queries.jsonl"))
@@ -136,9 +142,13 @@ fn the_same_town_twice_is_refused() {
         corpus.join("lists/jinxing-again.txt"),
     )
     .unwrap();
-    let message = build(&corpus, &dir.path().join("index"))
-        .expect_err("a town given twice is refused")
-        .to_string();
+    let message = build(
+        &corpus,
+        &dir.path().join("index"),
+        &duty_search::index::Examples::default(),
+    )
+    .expect_err("a town given twice is refused")
+    .to_string();
     assert!(message.contains("jinxing"), "{message}");
     assert!(
         message.contains("利通区金星镇") && message.contains("already given"),

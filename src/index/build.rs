@@ -13,6 +13,7 @@ use tantivy::{Directory, Index};
 
 use super::lock::{duration_from_env, BuildLock};
 use super::schema::DutySchema;
+use super::Examples;
 use crate::analysis::pinyin::to_pinyin_text;
 use crate::analysis::{normalize, register_tokenizers, Segmenter};
 use crate::corpus;
@@ -165,7 +166,8 @@ fn qualified_id(documents: usize, district: &str, town: &str, id: &str) -> Strin
     }
 }
 
-/// Builds a new index generation from `corpus_dir` and makes it the live one.
+/// Builds a new index generation from `corpus_dir`, with the items' `examples`, and makes it
+/// the live one.
 ///
 /// Every document and the lexicon are validated first: a malformed document or lexicon file is
 /// refused with its file and line, and nothing is written. The build then takes the lock of
@@ -175,7 +177,7 @@ fn qualified_id(documents: usize, district: &str, town: &str, id: &str) -> Strin
 /// which it fails and leaves the previous generation live. The new
 /// generation is fully committed before `CURRENT` is switched to it by an atomic rename, and
 /// the build fails unless `CURRENT` then names it.
-pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
+pub fn build(corpus_dir: &Path, index_dir: &Path, examples: &Examples) -> Result<BuildInfo> {
     let wait = BuildLock::wait_from_env()?;
     let time_limit = duration_from_env(BUILD_TIME_LIMIT_ENV, DEFAULT_BUILD_TIME_LIMIT)?;
     let documents = list_documents(corpus_dir)?;
@@ -201,6 +203,7 @@ pub fn build(corpus_dir: &Path, index_dir: &Path) -> Result<BuildInfo> {
         &gen_dir,
         &documents,
         &lexicon,
+        examples,
         survey.items,
         segmenter,
         &deadline,
@@ -264,6 +267,7 @@ fn write_generation(
     gen_dir: &Path,
     documents: &[PathBuf],
     lexicon: &Lexicon,
+    examples: &Examples,
     items: usize,
     segmenter: Arc<Segmenter>,
     deadline: &Deadline,
@@ -298,7 +302,7 @@ fn write_generation(
             item.id = qualified_id(documents.len(), &item.district, &item.town, &item.id);
             let action = lexicon.intents.action_of(&normalize(&item.title));
             writer
-                .add_document(schema.document(&item, action))
+                .add_document(schema.document(&item, action, examples))
                 .map_err(|e| Error::index(gen_dir, e))?;
             progress.inc(1);
             deadline.check()?;

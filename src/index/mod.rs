@@ -2,10 +2,12 @@
 //!
 //! Layout: `index/CURRENT` names the live generation directory `index/gen-…`. A build writes a
 //! fresh generation and then replaces `CURRENT` by an atomic rename, so no reader ever sees half
-//! an index, and a failed build leaves the previous generation serving. Builds hold the lock of
+//! an index, and a failed build leaves the previous generation serving. A build indexes the
+//! [`Examples`] it is given with the items. Builds hold the lock of
 //! the directory ([`BuildLock`]), so one runs at a time.
 
 mod build;
+mod examples;
 mod lock;
 mod schema;
 
@@ -14,5 +16,6 @@ pub use build::{
     BUILD_TIME_LIMIT_ENV, DEFAULT_BUILD_TIME_LIMIT, DEFAULT_IN_MEMORY_MAX_BYTES,
     IN_MEMORY_MAX_BYTES_ENV, LISTS_DIR,
 };
+pub use examples::Examples;
 pub use lock::{BuildLock, DEFAULT_LOCK_WAIT, LOCK_FILE, LOCK_WAIT_ENV};
 pub use schema::DutySchema;

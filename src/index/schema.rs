@@ -13,6 +13,8 @@ use crate::tuning::{
     CATEGORY_BOOST, DEPARTMENTS_BOOST, DEPARTMENT_DUTIES_BOOST, TITLE_BOOST, TOWN_DUTIES_BOOST,
 };
 
+use super::Examples;
+
 /// The fields of the duty index.
 #[derive(Debug, Clone)]
 pub struct DutySchema {
@@ -42,6 +44,10 @@ pub struct DutySchema {
     pub category_text: Field,
     /// Character bigrams of title and duties: the n-gram fallback.
     pub ngram: Field,
+    /// Residents' phrasings staff confirmed the item covers ([`Examples`]), one value each,
+    /// analysed like a query and stored; not one of the item's own texts, so it adds to the
+    /// score of an item a query matches and never makes one match (see `search/examples.rs`).
+    pub examples: Field,
     /// The whole item as JSON, stored only: hits are answered from it.
     pub item: Field,
     schema: Schema,
@@ -82,6 +88,10 @@ impl DutySchema {
             "ngram",
             analysed(BIGRAM_TOKENIZER, IndexRecordOption::WithFreqs),
         );
+        let examples = builder.add_text_field(
+            "examples",
+            analysed(CHINESE_TOKENIZER, IndexRecordOption::Basic).set_stored(),
+        );
         let item = builder.add_text_field("item", STORED);
         DutySchema {
             id,
@@ -96,6 +106,7 @@ impl DutySchema {
             departments_text,
             category_text,
             ngram,
+            examples,
             item,
             schema: builder.build(),
         }
@@ -135,8 +146,8 @@ impl DutySchema {
         ]
     }
 
-    /// The document for one item, which does `action`.
-    pub fn document(&self, item: &Item, action: Action) -> TantivyDocument {
+    /// The document for one item, which does `action`, with its example phrasings.
+    pub fn document(&self, item: &Item, action: Action, examples: &Examples) -> TantivyDocument {
         let mut doc = TantivyDocument::default();
         doc.add_text(self.action, action.as_str());
         doc.add_text(self.id, &item.id);
@@ -157,6 +168,9 @@ impl DutySchema {
             doc.add_text(field, text);
         }
         doc.add_text(self.ngram, ngram_text);
+        for phrasing in examples.of(&item.id) {
+            doc.add_text(self.examples, phrasing);
+        }
         doc.add_text(
             self.item,
             serde_json::to_string(item).expect("an item serializes to JSON"),

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::Engine;
 use crate::error::Result;
-use crate::index::{build, BuildInfo};
+use crate::feedback::Learning;
+use crate::index::{build, BuildInfo, Examples};
 
 /// The engine answering now, and where to rebuild it from.
 pub struct LiveIndex {
@@ -17,25 +18,43 @@ pub struct LiveIndex {
     source: Option<Source>,
 }
 
-/// The directories a rebuild reads and writes; one rebuild runs at a time.
+/// The directories a rebuild reads and writes, and where it takes the items' examples from;
+/// one rebuild runs at a time.
 struct Source {
     corpus_dir: PathBuf,
     index_dir: PathBuf,
+    learning: Option<Learning>,
     rebuilding: Mutex<()>,
+}
+
+impl Source {
+    /// The example phrasings a build indexes now (none without learning).
+    fn examples(&self) -> Result<Examples> {
+        self.learning
+            .as_ref()
+            .map_or_else(|| Ok(Examples::default()), Learning::examples)
+    }
 }
 
 impl LiveIndex {
     /// The engine on `index_dir`, built or rebuilt from `corpus_dir` first when needed (see
     /// [`Engine::open_or_build`]); [`LiveIndex::rebuild`] rebuilds it from the same corpus.
-    pub fn open(corpus_dir: &Path, index_dir: &Path) -> Result<LiveIndex> {
-        let engine = Engine::open_or_build(corpus_dir, index_dir)?;
+    /// Each build indexes the examples `learning` holds at that moment.
+    pub fn open(
+        corpus_dir: &Path,
+        index_dir: &Path,
+        learning: Option<Learning>,
+    ) -> Result<LiveIndex> {
+        let source = Source {
+            corpus_dir: corpus_dir.to_path_buf(),
+            index_dir: index_dir.to_path_buf(),
+            learning,
+            rebuilding: Mutex::new(()),
+        };
+        let engine = Engine::open_or_build(corpus_dir, index_dir, &source.examples()?)?;
         Ok(LiveIndex {
             current: RwLock::new(Arc::new(engine)),
-            source: Some(Source {
-                corpus_dir: corpus_dir.to_path_buf(),
-                index_dir: index_dir.to_path_buf(),
-                rebuilding: Mutex::new(()),
-            }),
+            source: Some(source),
         })
     }
 
@@ -59,7 +78,8 @@ impl LiveIndex {
         Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Rebuilds the index from the corpus and swaps the new engine in; `None` when there is no
+    /// Rebuilds the index from the corpus and the examples learnt so far and swaps the new
+    /// engine in; `None` when there is no
     /// corpus to rebuild from. On any failure the engine answering now goes on answering; a
     /// corpus or lexicon refused by validation also leaves the index on disk as it was.
     pub fn rebuild(&self) -> Option<Result<BuildInfo>> {
@@ -69,7 +89,9 @@ impl LiveIndex {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         Some(
-            build(&source.corpus_dir, &source.index_dir)
+            source
+                .examples()
+                .and_then(|examples| build(&source.corpus_dir, &source.index_dir, &examples))
                 .and_then(|_| Engine::open(&source.index_dir))
                 .map(|engine| {
                     let info = engine.info().clone();

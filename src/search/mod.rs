@@ -3,6 +3,7 @@
 
 mod bm25;
 mod compile;
+mod examples;
 mod highlight;
 mod labels;
 mod live;
@@ -28,17 +29,21 @@ pub use request::{
 
 use crate::corpus::Item;
 use crate::error::{Error, Result};
-use crate::index::{build, is_stale, open_current, BuildInfo, DutySchema, IndexHandle};
+use crate::index::{build, is_stale, open_current, BuildInfo, DutySchema, Examples, IndexHandle};
 use crate::query::{QueryAnalyzer, QueryPlan, Role, Vocabulary};
 use crate::tuning::{
     LETTER_MIN_COVERAGE, LETTER_MIN_EVIDENCE, MIN_EVIDENCE, OFF_TOPIC_MIN_EVIDENCE,
     RELATIVE_CUTOFF, STRONG_LETTER_COVERAGE, STRONG_LETTER_EVIDENCE,
 };
 use compile::{alternative_plan, proximity_queries, term_query};
+use examples::LearnedExamples;
 use labels::DocLabels;
 use rank::{AltWeight, Candidate, Ranked, Ranker, WINDOW};
 use score::ConceptWeights;
 
+/// What an explanation says when the item's example phrasings matched: the message is like
+/// one staff confirmed for this duty.
+pub const EXAMPLE_NOTE: &str = "与已确认的来件相似";
 /// Suggestions offered when abstaining.
 const SUGGESTIONS: usize = 3;
 /// A suggested title is cut to this many characters.
@@ -53,6 +58,8 @@ pub struct Engine {
     /// Never reloaded: a new index is a new engine.
     reader: IndexReader,
     labels: DocLabels,
+    /// The items' example phrasings (residents' words staff confirmed), read at open.
+    learned: LearnedExamples,
     analyzer: QueryAnalyzer,
     info: BuildInfo,
     /// The generation directory, named in errors.
@@ -86,27 +93,34 @@ impl Engine {
         )
         .map_err(|e| Error::index(&dir, e))?;
         let labels = DocLabels::read(&searcher).map_err(|e| Error::index(&dir, e))?;
+        let learned = LearnedExamples::read(&searcher, &schema, &segmenter)
+            .map_err(|e| Error::index(&dir, e))?;
         Ok(Engine {
             schema,
             reader,
             labels,
+            learned,
             analyzer: QueryAnalyzer::new(segmenter, lexicon, vocabulary),
             info,
             dir,
         })
     }
 
-    /// Opens the engine on the live index of `index_dir`, building it from `corpus_dir` first
-    /// when it is missing, older than the corpus, or names a generation that is not there, and
-    /// rebuilding it (saying so in the log) when it cannot be opened or does not hold what its
-    /// build wrote. What `serve`, `search` and `eval` start with.
-    pub fn open_or_build(corpus_dir: &Path, index_dir: &Path) -> Result<Engine> {
+    /// Opens the engine on the live index of `index_dir`, building it from `corpus_dir` (with
+    /// `examples`) first when it is missing, older than the corpus, or names a generation that
+    /// is not there, and rebuilding it (saying so in the log) when it cannot be opened or does
+    /// not hold what its build wrote. What `serve`, `search` and `eval` start with.
+    pub fn open_or_build(
+        corpus_dir: &Path,
+        index_dir: &Path,
+        examples: &Examples,
+    ) -> Result<Engine> {
         if is_stale(corpus_dir, index_dir)? {
             tracing::info!(
                 index = %index_dir.display(),
                 "index missing, unreadable or older than the corpus; building it"
             );
-            let info = build(corpus_dir, index_dir)?;
+            let info = build(corpus_dir, index_dir, examples)?;
             tracing::info!(items = info.items, generation = %info.generation, "index built");
         }
         let opened = Engine::open(index_dir).and_then(|engine| {
@@ -127,7 +141,7 @@ impl Engine {
                     %error,
                     "index unusable; rebuilding it from the corpus"
                 );
-                let info = build(corpus_dir, index_dir)?;
+                let info = build(corpus_dir, index_dir, examples)?;
                 tracing::info!(items = info.items, generation = %info.generation, "index rebuilt");
                 Engine::open(index_dir)
             }
@@ -167,12 +181,12 @@ impl Engine {
             interpretation: plan.interpretation(),
             suggestions: Vec::new(),
         };
-        let confident = candidates
-            .first()
-            .is_some_and(|best| answers(&plan, best.evidence, best.coverage));
-        let weak = candidates
-            .first()
-            .is_some_and(|best| weak_answer(&plan, best.evidence, best.coverage));
+        let confident = ranked
+            .own_best
+            .is_some_and(|(evidence, coverage)| answers(&plan, evidence, coverage));
+        let weak = ranked
+            .own_best
+            .is_some_and(|(evidence, coverage)| weak_answer(&plan, evidence, coverage));
         if confident {
             let floor = candidates[0].score * RELATIVE_CUTOFF;
             let kept: Vec<&Candidate> = candidates.iter().filter(|c| c.score >= floor).collect();
@@ -254,6 +268,8 @@ impl Engine {
             None => Ok(Ranked {
                 candidates: Vec::new(),
                 weights: ConceptWeights::new(&[], &[], &[], 0),
+                examples: None,
+                own_best: None,
             }),
         }
     }
@@ -341,6 +357,7 @@ impl Engine {
             at_least: SUGGESTIONS,
             window,
             labels: &self.labels,
+            examples: (!self.learned.is_empty()).then(|| (&self.learned, plan.concepts.clone())),
         }))
     }
 
@@ -366,6 +383,10 @@ impl Engine {
             .iter()
             .map(|m| m.as_ref().map_or(0.0, |m| m.strength))
             .collect();
+        let examples = ranked
+            .examples
+            .as_ref()
+            .map_or(0.0, |bonus| bonus.of(&self.learned, candidate.address));
         let scored = ranked.weights.score(matched.raw, &strengths);
         let schema = self.schema.schema();
         let concepts = plan
@@ -397,13 +418,15 @@ impl Engine {
         Ok(Explanation {
             concepts,
             proximity: round(matched.proximity),
+            examples: round(examples),
+            note: (examples > 0.0).then_some(EXAMPLE_NOTE),
             raw: round(matched.raw),
             coverage: round(scored.coverage),
             evidence: round(scored.evidence),
             share_of_best: round(share_of_best(candidate.score, ranked.candidates[0].score)),
             weak_answer,
             intent_weight: candidate.steer,
-            score: round(scored.score * candidate.steer),
+            score: round(scored.score * candidate.steer + examples),
         })
     }
 
@@ -589,7 +612,7 @@ pub(crate) mod tests {
     pub(crate) fn real_engine() -> (tempfile::TempDir, Engine) {
         let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
         let index = tempfile::tempdir().unwrap();
-        build(&corpus, index.path()).unwrap();
+        build(&corpus, index.path(), &Examples::default()).unwrap();
         let engine = Engine::open(index.path()).unwrap();
         (index, engine)
     }

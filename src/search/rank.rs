@@ -29,11 +29,12 @@ use tantivy::{
 };
 
 use super::bm25::Bm25;
+use super::examples::{ExampleBonus, LearnedExamples};
 use super::labels::DocLabels;
 use super::score::ConceptWeights;
 use crate::lexicon::Action;
-use crate::query::AltKind;
 use crate::query::Intent;
+use crate::query::{AltKind, Concept};
 use crate::tuning::{
     alternative_evidence, field_tie_breaker, intent_weight, length_normalization, DIVERSE_POOL,
     DIVERSE_TOP, DIVERSITY, PROXIMITY_WEIGHT,
@@ -217,6 +218,12 @@ pub struct Ranked {
     pub candidates: Vec<Candidate>,
     /// How much each concept counted.
     pub weights: ConceptWeights,
+    /// What the candidates gained by their example phrasings, when some item has any.
+    pub examples: Option<ExampleBonus>,
+    /// The evidence and coverage of the best candidate by its own texts (before what example
+    /// phrasings add): what the abstain rule reads, so examples never answer a query the
+    /// lists do not. `None` without candidates.
+    pub own_best: Option<(f32, f32)>,
 }
 
 /// Documents scored together. Per-window accumulators take concepts × window pairs of floats,
@@ -251,6 +258,8 @@ pub struct Ranker<'a> {
     pub window: u32,
     /// The index's facet labels.
     pub labels: &'a DocLabels,
+    /// The items' example phrasings and the query's concepts, when some item has phrasings.
+    pub examples: Option<(&'a LearnedExamples, Vec<Concept>)>,
 }
 
 impl Ranker<'_> {
@@ -471,6 +480,18 @@ impl Ranker<'_> {
         let best_first = |a: &Candidate, b: &Candidate| {
             b.score.total_cmp(&a.score).then(a.address.cmp(&b.address))
         };
+        let own_best = all
+            .iter()
+            .min_by(|a, b| best_first(a, b))
+            .map(|best| (best.evidence, best.coverage));
+        let examples = self.examples.as_ref().and_then(|(learned, concepts)| {
+            let best = all.iter().map(|c| c.score).fold(0.0f32, f32::max);
+            let bonus = learned.bonus(concepts, &weights.weight, self.num_docs, best)?;
+            for candidate in &mut all {
+                candidate.score += bonus.of(learned, candidate.address);
+            }
+            Some(bonus)
+        });
         let floor = all.iter().map(|c| c.score).fold(0.0f32, f32::max) * self.relative_cutoff;
         let within = all.iter().filter(|c| c.score >= floor).count();
         if within >= self.at_least {
@@ -486,6 +507,8 @@ impl Ranker<'_> {
         Ranked {
             candidates: all,
             weights,
+            examples,
+            own_best,
         }
     }
 }

@@ -122,6 +122,14 @@ pub struct Explanation {
     pub concepts: Vec<ConceptExplanation>,
     /// The bonus for typed words found close together in the item.
     pub proximity: f32,
+    /// What the item's example phrasings (residents' words staff confirmed it covers) added: a
+    /// share of the best hit's own score, by how much of the query its phrasing most like it
+    /// holds.
+    pub examples: f32,
+    /// Said when an example phrasing matched: 与已确认的来件相似 (like a message staff
+    /// confirmed for this duty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
     /// The matched concepts' scores plus the proximity bonus.
     pub raw: f32,
     /// The weighted share of the query's concepts the item matched, 0–1.
@@ -137,7 +145,8 @@ pub struct Explanation {
     /// The factor the message's intent gave the item, by what it does (see
     /// [`crate::tuning::intent_weight`]).
     pub intent_weight: f32,
-    /// raw × coverage^[`crate::tuning::COVERAGE_EXPONENT`] × intent weight: the hit's score.
+    /// raw × coverage^[`crate::tuning::COVERAGE_EXPONENT`] × intent weight + examples: the
+    /// hit's score.
     pub score: f32,
 }
 

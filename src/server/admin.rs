@@ -1,4 +1,4 @@
-//! Who may reindex over HTTP: the holder of the admin token, presented as
+//! Who may reindex and review confirmations over HTTP: the holder of the admin token, presented as
 //! `Authorization: Bearer TOKEN` and compared in constant time. Without a configured token the
 //! admin routes answer 403 to everyone. The same kind of token, when configured, guards
 //! `/metrics`. A wrong token is logged as a warning at most once a minute, with the count of
@@ -113,8 +113,9 @@ pub(super) fn authorize(token: Option<&AdminToken>, headers: &HeaderMap) -> Resu
     let Some(token) = token else {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "reindexing over HTTP is off: configure an admin token \
-             (DUTY_SEARCH_ADMIN_TOKEN or --admin-token-file), or send the server SIGHUP",
+            "the admin routes are off: configure an admin token \
+             (DUTY_SEARCH_ADMIN_TOKEN or --admin-token-file); to reindex without one, send \
+             the server SIGHUP",
         ));
     };
     check_bearer(token, headers, "admin")

@@ -117,8 +117,9 @@ impl CorsPolicy {
     }
 
     /// The layer answering preflights and adding `Access-Control-Allow-Origin` to answers for an
-    /// allowed origin only. The API is read-only and takes no credentials: GET and HEAD, and
-    /// POST with a JSON body (`Content-Type: application/json`) for a long search.
+    /// allowed origin only. The API takes no credentials: GET and HEAD, and POST with a JSON
+    /// body (`Content-Type: application/json`) for a long search or a staff confirmation, so a
+    /// page of another origin posts a confirmation only when it may search.
     pub(super) fn layer(&self) -> CorsLayer {
         let allow = if self.origins.contains(&CorsOrigin::Any) {
             AllowOrigin::any()

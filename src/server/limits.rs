@@ -24,7 +24,8 @@ use super::error::ApiError;
 pub struct Limits {
     /// Longest request target (path and query string) in bytes; longer gets 414.
     pub max_uri_bytes: usize,
-    /// Largest request body in bytes; larger gets 413. No route reads a body.
+    /// Largest request body in bytes; larger gets 413 (a long search or a confirmation is
+    /// posted as a body).
     pub max_body_bytes: usize,
     /// Longest time a request may take (a reindex excepted); slower gets 503.
     pub request_timeout: Duration,

@@ -1,5 +1,6 @@
 //! The HTTP service: `app(state)` builds the whole router, the JSON API, the search page with
-//! its embeddable versions, `/metrics` and `/admin/reindex`. Handlers parse the request, call the
+//! its embeddable versions, staff confirmations (`/api/feedback`, `/admin/feedback`), `/metrics`
+//! and `/admin/reindex`. Handlers parse the request, call the
 //! library and map its one error type to a JSON error. Every answer says
 //! `X-Content-Type-Options: nosniff` and carries an `X-Request-Id`; browsers on other sites may
 //! call the API only from the origins of the state's [`CorsPolicy`]. Every request is held to
@@ -10,6 +11,7 @@ mod admin;
 mod answers;
 mod cors;
 mod error;
+mod feedback;
 mod limits;
 mod listen;
 mod live;
@@ -46,6 +48,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use admin::AdminToken;
 pub use cors::{CorsOrigin, CorsPolicy};
 pub use error::ApiError;
+pub use feedback::FeedbackIntake;
 pub use limits::Limits;
 pub use listen::{raise_open_file_limit, serve};
 pub use live::{LiveEngine, Reindex, ReindexError, ReindexResult, INLINE_SEARCH_ITEMS};
@@ -67,19 +70,22 @@ pub struct AppState {
     pub cors: CorsPolicy,
     /// Bounds on each request and on how many run at once.
     pub limits: Limits,
-    /// The token `POST /admin/reindex` requires; without one, reindexing over HTTP is off.
+    /// The token the admin routes (`/admin/reindex`, `/admin/feedback`) require; without one,
+    /// they are off.
     pub admin_token: Option<AdminToken>,
     /// The token `GET /metrics` requires, if any (default: none, `/metrics` is open).
     pub metrics_token: Option<AdminToken>,
     /// Where answered searches are logged, if anywhere (default: nowhere).
     pub query_log: Option<QueryLog>,
+    /// Where staff confirmations go (default: nowhere, `POST /api/feedback` answers 503).
+    pub feedback: Option<FeedbackIntake>,
     /// The counters `GET /metrics` reports.
     pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
     /// The state for `engine` with the defaults: same origin only, default limits, no admin
-    /// or metrics token, no query log, fresh metrics.
+    /// or metrics token, no query log, no confirmations, fresh metrics.
     pub fn new(engine: impl Into<LiveEngine>) -> AppState {
         AppState {
             engine: engine.into(),
@@ -88,6 +94,7 @@ impl AppState {
             admin_token: None,
             metrics_token: None,
             query_log: None,
+            feedback: None,
             metrics: Arc::default(),
         }
     }
@@ -152,6 +159,7 @@ pub fn app(state: AppState) -> Router {
         .route("/assets/{name}", get(pages::asset))
         .route("/api/search", get(search).post(search_posted))
         .route("/api/items/{id}", get(item))
+        .route("/api/feedback", post(feedback::post))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::description))
         .route("/metrics", get(metrics))
@@ -167,12 +175,15 @@ pub fn app(state: AppState) -> Router {
     // A reindex may take longer than a request may: it is capped but not timed out (the build
     // has its own time limit), and has slots of its own, so reindex requests never take the
     // slots searches need.
-    let admin = Router::new().route("/admin/reindex", post(reindex)).layer(
-        ServiceBuilder::new()
-            .layer(HandleErrorLayer::new(shed))
-            .layer(LoadShedLayer::new())
-            .layer(GlobalConcurrencyLimitLayer::new(ADMIN_CONCURRENT_REQUESTS)),
-    );
+    let admin = Router::new()
+        .route("/admin/reindex", post(reindex))
+        .route("/admin/feedback", get(feedback::pending))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(shed))
+                .layer(LoadShedLayer::new())
+                .layer(GlobalConcurrencyLimitLayer::new(ADMIN_CONCURRENT_REQUESTS)),
+        );
     // CORS answers preflights (every OPTIONS) of known routes only: an unknown path is 404
     // whatever the method.
     public
@@ -401,7 +412,7 @@ async fn reindex(
 /// 405, naming the methods the route answers.
 async fn method_not_allowed(uri: Uri) -> ApiError {
     let allowed = match uri.path() {
-        "/admin/reindex" => "only POST is allowed here",
+        "/admin/reindex" | "/api/feedback" => "only POST is allowed here",
         "/api/search" => "only GET and POST are allowed here",
         _ => "only GET is allowed here",
     };

@@ -27,7 +27,8 @@ pub fn indexed_lean_copy(prefix: &str) -> (tempfile::TempDir, PathBuf, PathBuf) 
     let dir = super::temp_dir(prefix);
     let corpus = lean_corpus_copy(dir.path());
     let index = dir.path().join("index");
-    duty_search::index::build(&corpus, &index).expect("the copy indexes");
+    duty_search::index::build(&corpus, &index, &duty_search::index::Examples::default())
+        .expect("the copy indexes");
     (dir, corpus, index)
 }
 

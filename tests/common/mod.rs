@@ -30,8 +30,12 @@ static FIXTURE: OnceLock<Fixture> = OnceLock::new();
 fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let index_dir = temp_dir("duty-search-index-");
-        let info = duty_search::index::build(&corpus_dir(), index_dir.path())
-            .unwrap_or_else(|e| panic!("the real corpus indexes: {e}"));
+        let info = duty_search::index::build(
+            &corpus_dir(),
+            index_dir.path(),
+            &duty_search::index::Examples::default(),
+        )
+        .unwrap_or_else(|e| panic!("the real corpus indexes: {e}"));
         assert_eq!(info.items as u64, ITEMS, "items indexed");
         let engine =
             Engine::open(index_dir.path()).unwrap_or_else(|e| panic!("the fresh index opens: {e}"));

@@ -158,7 +158,10 @@
     toast(within, done ? `已复制“${item.title.slice(0, 20)}”的摘要` : '复制失败，请手动选择文字复制');
   }
 
-  /** 「匹配：…」: the concepts of the query a hit matched, strongest first, and through what. */
+  /**
+   * 「匹配：…」: the concepts of the query a hit matched, strongest first, and through what;
+   * and 与已确认的来件相似 when a phrasing staff confirmed for the duty matched.
+   */
   function matchLine(hit) {
     const explanation = hit.explanation;
     if (!explanation) return '';
@@ -170,7 +173,8 @@
         const term = concept.matched.term;
         return term === concept.concept ? concept.concept : `${concept.concept}（${term}）`;
       });
-    return matched.length ? `匹配：${matched.join('、')}` : '';
+    const said = [...(matched.length ? [matched.join('、')] : []), ...(explanation.note ? [explanation.note] : [])];
+    return said.length ? `匹配：${said.join('；')}` : '';
   }
 
   /** Recent searches of this browser, newest first. */
@@ -219,6 +223,107 @@
     }
     area.remove();
     return copied;
+  }
+
+  // --- confirming the right duty: 「✓ 就是这条」 on each card, 「都不对」 with a picker under the list ---
+
+  /**
+   * The confirmation controls of one search box: `answered()` gives the query the results
+   * answer and the ids shown, in order. A confirmation is one click, posted to /api/feedback
+   * and acknowledged in a toast; nothing about the clerk is sent.
+   */
+  function confirmations(root, answered) {
+    const say = (text) => toast(root, text);
+
+    async function send(itemId) {
+      const { query, shown } = answered();
+      try {
+        const response = await fetch(`${API}/api/feedback`, {
+          method: 'POST',
+          credentials: 'omit',
+          headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+          body: JSON.stringify({ query, item_id: itemId, shown }),
+        });
+        const body = await response.json().catch(() => null);
+        if (!response.ok) throw new Error(body && body.error ? body.error : `HTTP ${response.status}`);
+        return true;
+      } catch (error) {
+        say(`未能记录：${error.message}`);
+        return false;
+      }
+    }
+
+    /** 「✓ 就是这条」 for the card of `hit`. */
+    function cardButton(hit) {
+      const button = el('button', {
+        class: 'ds-confirm',
+        type: 'button',
+        text: '✓ 就是这条',
+        title: '确认这条职责对应本次来件，供管理员审核后用于改进搜索',
+      });
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        if (await send(hit.id)) {
+          button.textContent = '✓ 已确认';
+          say(`已记录：“${hit.title.slice(0, 20)}”对应本次来件，谢谢`);
+        } else {
+          button.disabled = false;
+        }
+      });
+      return button;
+    }
+
+    /** 「都不对」 and its picker, to go under a list of results. */
+    function noneFits() {
+      const none = el('button', { class: 'ds-none-fits', type: 'button', text: '都不对' });
+      const pickerInput = el('input', {
+        class: 'ds-pick-input',
+        type: 'search',
+        autocomplete: 'off',
+        placeholder: '搜索正确的事项（可不填）',
+        'aria-label': '搜索正确的事项',
+      });
+      const choices = el('ul', { class: 'ds-pick-choices' });
+      const picker = el('div', { class: 'ds-picker', hidden: true }, pickerInput, choices);
+      none.addEventListener('click', async () => {
+        none.disabled = true;
+        if (await send(null)) {
+          say('已记录：以上结果都不对。可以在下面指明正确的事项');
+          picker.hidden = false;
+          pickerInput.focus();
+        } else {
+          none.disabled = false;
+        }
+      });
+      let pickTimer = 0;
+      pickerInput.addEventListener('input', () => {
+        clearTimeout(pickTimer);
+        pickTimer = setTimeout(async () => {
+          const q = pickerInput.value.trim();
+          if (!q) return choices.replaceChildren();
+          const response = await fetch(`${API}/api/search?${new URLSearchParams({ q, limit: '5' })}`, {
+            credentials: 'omit',
+            headers: { Accept: 'application/json' },
+          }).catch(() => null);
+          const body = response && response.ok ? await response.json() : { hits: [] };
+          choices.replaceChildren(
+            ...body.hits.map((hit) => {
+              const pick = el('button', { class: 'ds-pick', type: 'button', 'data-id': hit.id, text: `${hit.id} ${hit.title.slice(0, 40)}` });
+              pick.addEventListener('click', async () => {
+                if (await send(hit.id)) {
+                  say(`已记录：正确的事项是“${hit.title.slice(0, 20)}”，谢谢`);
+                  picker.hidden = true;
+                }
+              });
+              return el('li', {}, pick);
+            }),
+          );
+        }, TYPING_DELAY_MS);
+      });
+      return el('div', { class: 'ds-feedback' }, none, picker);
+    }
+
+    return { cardButton, noneFits };
   }
 
   /** Builds the search box into `container` and runs it. */
@@ -322,6 +427,10 @@
     );
     // The server's form (and results) for browsers without JavaScript give way to the box.
     container.replaceChildren(root);
+    const confirm = confirmations(root, () => ({
+      query: root.getAttribute('data-answered') || '',
+      shown: hits.map((hit) => hit.id),
+    }));
 
     // --- the URL (page and embed): ?q=…&list=…&category=…&department=… ---
 
@@ -588,6 +697,7 @@
       doubt.hidden = !body.hits.every((hit) => hit.confidence === 'low');
       heading.hidden = false;
       body.hits.forEach((hit, index) => results.append(card(hit, index)));
+      message.append(confirm.noneFits());
       updateMore(body.total);
     }
 
@@ -671,6 +781,7 @@
           }),
           el('span', { class: 'ds-id', text: hit.id }),
           copy,
+          confirm.cardButton(hit),
         ),
         el(
           'h3',
