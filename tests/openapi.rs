@@ -7,8 +7,9 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use duty_search::feedback::FeedbackStore;
 use duty_search::search::LiveIndex;
-use duty_search::server::{AdminToken, AppState, LiveEngine};
+use duty_search::server::{AdminToken, AppState, FeedbackIntake, LiveEngine};
 use serde_json::{json, Value};
 
 const TOKEN: &str = "openapi-test-admin-token";
@@ -230,10 +231,14 @@ fn assert_described(document: &Value, method: &str, route: &str, answer: &Answer
 
 #[tokio::test]
 async fn every_route_is_described_and_answers_as_described() {
-    let (_dir, corpus, index) = common::corpus::indexed_lean_copy("duty-search-openapi-");
-    let live = LiveIndex::open(&corpus, &index).expect("the copy opens");
+    let (dir, corpus, index) = common::corpus::indexed_lean_copy("duty-search-openapi-");
+    let live = LiveIndex::open(&corpus, &index, None).expect("the copy opens");
     let state = AppState {
         admin_token: Some(AdminToken::new(TOKEN).expect("a token")),
+        feedback: Some(FeedbackIntake::new(
+            FeedbackStore::new(&dir.path().join("data")),
+            60,
+        )),
         ..AppState::new(LiveEngine::new(live))
     };
     let base = format!("http://{}", common::http::serve(state).await);
@@ -267,6 +272,8 @@ async fn every_route_is_described_and_answers_as_described() {
         "/metrics",
         "/openapi.json",
         "/admin/reindex",
+        "/api/feedback",
+        "/admin/feedback",
     ]
     .into_iter()
     .map(String::from)
@@ -336,6 +343,40 @@ async fn every_route_is_described_and_answers_as_described() {
             "post",
             "/admin/reindex",
             post("/admin/reindex").bearer_auth(TOKEN),
+            200,
+        ),
+        (
+            "post",
+            "/api/feedback",
+            post("/api/feedback").json(
+                &json!({"query": "燃气灶漏气", "item_id": "coop-1-1", "shown": ["coop-1-1"]}),
+            ),
+            201,
+        ),
+        (
+            "post",
+            "/api/feedback",
+            post("/api/feedback")
+                .json(&json!({"query": "燃气灶漏气", "item_id": "nothing-9-9", "shown": []})),
+            400,
+        ),
+        (
+            "post",
+            "/api/feedback",
+            post("/api/feedback").body("{}"),
+            415,
+        ),
+        ("get", "/admin/feedback", get("/admin/feedback"), 401),
+        (
+            "get",
+            "/admin/feedback",
+            get("/admin/feedback").bearer_auth("a-wrong-token-of-length"),
+            403,
+        ),
+        (
+            "get",
+            "/admin/feedback",
+            get("/admin/feedback").bearer_auth(TOKEN),
             200,
         ),
         ("get", "/", get("/"), 200),

@@ -172,7 +172,7 @@ fn complaint_filler_is_not_searched() {
 /// messages, as measured when the letter reading was last tuned: the dev files were tuned on,
 /// the holdout files only checked.
 #[rustfmt::skip]
-const MESSAGE_FLOORS: [(&str, f64, f64, f64, f64, f64, f64); 7] = [
+const MESSAGE_FLOORS: [(&str, f64, f64, f64, f64, f64, f64); 8] = [
     ("dev-messages.jsonl", 0.9425, 0.8975, 0.9995, 0.7945, 0.8855, 0.9085),
     ("holdout-messages.jsonl", 0.8715, 0.8015, 0.9685, 0.7595, 0.7915, 0.8325),
     ("dev-blind-messages.jsonl", 0.9535, 0.9195, 0.9885, 0.7525, 0.8965, 0.9565),
@@ -180,6 +180,7 @@ const MESSAGE_FLOORS: [(&str, f64, f64, f64, f64, f64, f64); 7] = [
     ("dev-blind-messages-2.jsonl", 0.8735, 0.8295, 0.9425, 0.6605, 0.7945, 0.8435),
     ("dev-blind-messages-3.jsonl", 0.9015, 0.8415, 0.9675, 0.7615, 0.7785, 0.8395),
     ("dev-blind-messages-4.jsonl", 0.9205, 0.8885, 0.9665, 0.8195, 0.8555, 0.9665),
+    ("dev-blind-messages-5.jsonl", 0.9175, 0.8685, 0.9635, 0.7755, 0.8805, 0.8885),
 ];
 
 #[test]

@@ -107,7 +107,7 @@ impl Confirmation {
 }
 
 /// A confirmation as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Stored {
     /// Its id, as `POST /api/feedback` answered it.
     pub id: i64,
@@ -143,7 +143,7 @@ impl Decision {
 }
 
 /// The pending confirmations of one item, for review.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ItemReview {
     /// The item confirmed; `None` for "none of the hits fits".
     pub item_id: Option<String>,

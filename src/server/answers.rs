@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::corpus::Item;
+use crate::feedback::ItemReview;
 
 /// `GET /api/items/{id}`: every field of the item, with its list's label and its ownership in
 /// a sentence, as a hit carries them.
@@ -80,4 +81,20 @@ pub struct ErrorAnswer {
     /// The 1-based line at fault in that file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+}
+
+/// `POST /api/feedback`: the stored confirmation's id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Recorded {
+    /// The confirmation's id, as `duty-search feedback accept|reject` takes it.
+    pub id: i64,
+}
+
+/// `GET /admin/feedback`: the pending confirmations, grouped by item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingReview {
+    /// Pending confirmations in all.
+    pub pending: usize,
+    /// Each item's pending confirmations, the most confirmed item first.
+    pub items: Vec<ItemReview>,
 }

@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use serde_json::{json, Value};
 
+use super::answers::{ErrorAnswer, PendingReview, Recorded};
 use super::error::ApiError;
 use super::{admin, AppState};
 use crate::error::Error;
@@ -89,13 +89,31 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/feedback",
+    tag = "api",
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "A clerk's confirmation: `{\"query\": …, \"item_id\": \"coop-7-4\" | null, \"shown\": [ids in the order shown]}`; `null`: none of them fits",
+    ),
+    responses(
+        (status = 201, description = "Stored as pending review", body = Recorded),
+        (status = 400, description = "Not the documented object, a blank, long or marked-up query, or an unknown id", body = ErrorAnswer),
+        (status = 413, description = "A body over the limit", body = ErrorAnswer),
+        (status = 415, description = "Not sent as JSON", body = ErrorAnswer),
+        (status = 429, description = "This server's confirmations a minute are spent", body = ErrorAnswer),
+        (status = 503, description = "This server takes no confirmations", body = ErrorAnswer),
+    ),
+)]
 /// `POST /api/feedback`: checks the confirmation against the items, then stores it as pending
 /// (201 with its id), or refuses it with a 4xx and stores nothing.
 pub(super) async fn post(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Recorded>), ApiError> {
     let intake = intake(&state)?.clone();
     let json = headers
         .get(CONTENT_TYPE)
@@ -118,19 +136,34 @@ pub(super) async fn post(
         ));
     }
     let id = blocking(move || intake.store.record(&confirmation)).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(Recorded { id })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/feedback",
+    tag = "api",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The pending confirmations, grouped by item", body = PendingReview),
+        (status = 401, description = "No bearer token", body = ErrorAnswer),
+        (status = 403, description = "A wrong token, or no admin token configured", body = ErrorAnswer),
+        (status = 503, description = "This server takes no confirmations", body = ErrorAnswer),
+    ),
+)]
 /// `GET /admin/feedback` (admin token): the pending confirmations grouped by item, the most
 /// confirmed first.
 pub(super) async fn pending(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PendingReview>, ApiError> {
     admin::authorize(state.admin_token.as_ref(), &headers)?;
     let store = intake(&state)?.store.clone();
     let engine = state.engine.current();
     let reviews = blocking(move || review(&store, &engine)).await?;
-    let total: usize = reviews.iter().map(|review| review.count).sum();
-    Ok(Json(json!({ "pending": total, "items": reviews })))
+    let pending = reviews.iter().map(|review| review.count).sum();
+    Ok(Json(PendingReview {
+        pending,
+        items: reviews,
+    }))
 }

@@ -19,6 +19,8 @@ use utoipa::{Modify, OpenApi};
         super::healthz,
         super::metrics,
         super::reindex,
+        super::feedback::post,
+        super::feedback::pending,
         super::pages::search_page,
         super::pages::item_page,
         super::pages::embed_page,
