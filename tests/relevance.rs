@@ -69,21 +69,21 @@ fn assert_floors(report: &Report, floors: &[(&str, f64, f64, f64, f64)], abstain
 // relevance improves; never lower them to let a change through.
 // FLOORS-BEGIN
 const DEV_FLOORS: [(&str, f64, f64, f64, f64); 6] = [
-    ("complaint", 0.9575, 0.9165, 0.9995, 0.8685),
+    ("complaint", 0.9575, 0.9165, 0.9995, 0.8745),
     ("keyword", 0.9995, 0.9995, 0.9995, 0.9425),
     ("pinyin", 0.9995, 0.9995, 0.9995, 0.9085),
     ("typo", 0.9995, 0.9995, 0.9995, 0.9745),
     ("department", 0.9995, 0.9995, 0.9995, 0.9995),
-    ("all", 0.9835, 0.9665, 0.9995, 0.9145),
+    ("all", 0.9835, 0.9665, 0.9995, 0.9175),
 ];
 const DEV_ABSTAIN: f64 = 0.9995;
 const HOLDOUT_FLOORS: [(&str, f64, f64, f64, f64); 6] = [
-    ("complaint", 0.9215, 0.8665, 0.9825, 0.8225),
+    ("complaint", 0.9385, 0.8825, 0.9995, 0.8365),
     ("keyword", 0.9995, 0.9995, 0.9995, 0.9225),
     ("pinyin", 0.9995, 0.9995, 0.9995, 0.9335),
     ("typo", 0.9995, 0.9995, 0.9995, 0.9635),
     ("department", 0.9995, 0.9995, 0.9995, 0.9945),
-    ("all", 0.9685, 0.9465, 0.9925, 0.8955),
+    ("all", 0.9755, 0.9525, 0.9995, 0.9005),
 ];
 const HOLDOUT_ABSTAIN: f64 = 0.9325;
 // FLOORS-END
@@ -169,18 +169,23 @@ fn complaint_filler_is_not_searched() {
 }
 
 /// `(file, MRR@10, Success@1, Success@5, nDCG@10, owner@1, abstain)` of the judged residents'
-/// messages, as measured when the letter reading was last tuned: the dev files were tuned on,
-/// the holdout files only checked.
+/// messages (the `all` row: dev-blind-messages-6 to -8 also hold short complaints), as measured
+/// when the letter reading was last tuned: the dev files were tuned on, the holdout files only
+/// checked.
 #[rustfmt::skip]
-const MESSAGE_FLOORS: [(&str, f64, f64, f64, f64, f64, f64); 8] = [
-    ("dev-messages.jsonl", 0.9425, 0.8975, 0.9995, 0.7945, 0.8855, 0.9085),
-    ("holdout-messages.jsonl", 0.8715, 0.8015, 0.9685, 0.7595, 0.7915, 0.8325),
-    ("dev-blind-messages.jsonl", 0.9535, 0.9195, 0.9885, 0.7525, 0.8965, 0.9565),
-    ("holdout-blind-messages.jsonl", 0.8445, 0.7905, 0.9295, 0.6825, 0.8015, 0.5825),
-    ("dev-blind-messages-2.jsonl", 0.8735, 0.8295, 0.9425, 0.6605, 0.7945, 0.8435),
-    ("dev-blind-messages-3.jsonl", 0.9015, 0.8415, 0.9675, 0.7615, 0.7785, 0.8395),
-    ("dev-blind-messages-4.jsonl", 0.9205, 0.8885, 0.9665, 0.8195, 0.8555, 0.9665),
-    ("dev-blind-messages-5.jsonl", 0.9175, 0.8685, 0.9635, 0.7755, 0.8805, 0.8885),
+const MESSAGE_FLOORS: [(&str, f64, f64, f64, f64, f64, f64); 12] = [
+    ("dev-messages.jsonl", 0.9425, 0.8975, 0.9995, 0.7965, 0.8855, 0.9085),
+    ("holdout-messages.jsonl", 0.8895, 0.8325, 0.9685, 0.7755, 0.8015, 0.8325),
+    ("dev-blind-messages.jsonl", 0.9535, 0.9195, 0.9885, 0.7495, 0.8965, 0.9565),
+    ("holdout-blind-messages.jsonl", 0.8575, 0.8015, 0.9415, 0.6885, 0.8365, 0.6245),
+    ("dev-blind-messages-2.jsonl", 0.8885, 0.8515, 0.9425, 0.6675, 0.8065, 0.8435),
+    ("dev-blind-messages-3.jsonl", 0.9015, 0.8415, 0.9675, 0.7675, 0.7785, 0.8795),
+    ("dev-blind-messages-4.jsonl", 0.9335, 0.8995, 0.9885, 0.8265, 0.8775, 0.9665),
+    ("dev-blind-messages-5.jsonl", 0.9295, 0.8805, 0.9755, 0.7825, 0.9045, 0.8885),
+    ("dev-blind-messages-6.jsonl", 0.8665, 0.8115, 0.9275, 0.7795, 0.7825, 0.8385),
+    ("dev-blind-messages-7.jsonl", 0.9025, 0.8585, 0.9575, 0.7825, 0.7605, 0.8965),
+    ("dev-blind-messages-8.jsonl", 0.6975, 0.5785, 0.8415, 0.5985, 0.5785, 0.8745),
+    ("holdout-blind-messages-2.jsonl", 0.7945, 0.6965, 0.9185, 0.7035, 0.7675, 0.9515),
 ];
 
 #[test]
@@ -188,7 +193,7 @@ fn residents_messages_stay_at_their_measured_figures() {
     let mut failures = Vec::new();
     for (file, mrr, s1, s5, ndcg, owner, abstain) in MESSAGE_FLOORS {
         let report = report(file);
-        let m = kind(&report, "message");
+        let m = kind(&report, "all");
         failures.extend(below(
             file,
             &[
@@ -335,6 +340,32 @@ fn the_longest_letter_is_answered_with_a_bounded_plan_and_calibrated_confidence(
         Confidence::High,
         "a strong answer"
     );
+}
+
+/// A pasted work order of the longest length accepted, whose matter comes after 1,970
+/// characters of story: analysis reads at most `ANALYSED_CHARACTERS` of it, the matter first,
+/// and its duty comes first.
+#[test]
+fn the_longest_work_order_is_read_for_its_matter_within_the_analysed_length() {
+    let matter = "楼道里有人给电动车飞线充电，希望管一管。";
+    let letter: String = "前些年我们一家从外地搬到镇上住，孩子在镇上念书，老人身体还算硬朗，"
+        .chars()
+        .cycle()
+        .take(duty_search::search::MAX_QUERY_CHARS - matter.chars().count())
+        .chain(matter.chars())
+        .collect();
+    let plan = common::engine().analyze(&letter);
+    let read = plan
+        .normalized
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .count();
+    assert!(
+        read <= duty_search::tuning::ANALYSED_CHARACTERS,
+        "{read} characters analysed"
+    );
+    assert!(plan.normalized.contains("飞线充电"), "{}", plan.normalized);
+    assert_eq!(common::search(&letter, 5).hits[0].id, "coop-7-4");
 }
 
 #[test]

@@ -139,6 +139,11 @@ impl Clauses {
         kept
     }
 
+    /// The clauses as byte ranges of the message with their kind, in order.
+    pub fn spans(&self) -> impl Iterator<Item = (usize, usize, ClauseKind)> + '_ {
+        self.clauses.iter().copied()
+    }
+
     /// The clauses' kinds, in order.
     #[cfg(test)]
     pub fn kinds(&self) -> Vec<ClauseKind> {

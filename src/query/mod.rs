@@ -1,5 +1,5 @@
 //! Query analysis as a pipeline, one stage per module:
-//! segment → read the clauses → drop filler → expand synonyms → pinyin fallback → recognise
+//! reduce a very long message → segment → read the clauses → drop filler → expand synonyms → pinyin fallback → recognise
 //! departments → mark topics outside the lists → weigh words by role → read the intent.
 //! The result is a [`QueryPlan`] of concepts that the search module turns into tantivy queries.
 
@@ -10,6 +10,7 @@ mod filler;
 mod intent;
 mod pinyin;
 mod plan;
+mod reduce;
 mod scope;
 mod segment;
 mod vocabulary;
@@ -60,7 +61,8 @@ impl QueryAnalyzer {
 
     /// Analyses one query.
     pub fn analyze(&self, query: &str) -> QueryPlan {
-        let (normalized, words) = segment::segment(&self.segmenter, query);
+        let query = reduce::reduce(query, &self.lexicon.letter);
+        let (normalized, words) = segment::segment(&self.segmenter, &query);
         let clauses = clauses::Clauses::read(&normalized, &self.lexicon.letter);
         let words = clauses.keep_once(filler::drop_filler(words, &self.lexicon.stopwords));
         let concepts = expand::expand(

@@ -32,8 +32,8 @@ use crate::error::{Error, Result};
 use crate::index::{build, is_stale, open_current, BuildInfo, DutySchema, Examples, IndexHandle};
 use crate::query::{QueryAnalyzer, QueryPlan, Role, Vocabulary};
 use crate::tuning::{
-    LETTER_MIN_COVERAGE, LETTER_MIN_EVIDENCE, MIN_EVIDENCE, OFF_TOPIC_MIN_EVIDENCE,
-    RELATIVE_CUTOFF, STRONG_LETTER_COVERAGE, STRONG_LETTER_EVIDENCE,
+    LETTER_MIN_EVIDENCE, MIN_EVIDENCE, OFF_TOPIC_MIN_EVIDENCE, RELATIVE_CUTOFF,
+    STRONG_LETTER_COVERAGE, STRONG_LETTER_EVIDENCE,
 };
 use compile::{alternative_plan, proximity_queries, term_query};
 use examples::LearnedExamples;
@@ -183,7 +183,7 @@ impl Engine {
         };
         let confident = ranked
             .own_best
-            .is_some_and(|(evidence, coverage)| answers(&plan, evidence, coverage));
+            .is_some_and(|(evidence, _)| answers(&plan, evidence));
         let weak = ranked
             .own_best
             .is_some_and(|(evidence, coverage)| weak_answer(&plan, evidence, coverage));
@@ -555,16 +555,16 @@ fn share_of_best(score: f32, best: f32) -> f32 {
     }
 }
 
-/// The abstain rule: whether a best hit of this `evidence` and `coverage` answers `plan`. A
-/// short query needs [`MIN_EVIDENCE`]; a letter, whose words each count for less, needs
-/// [`LETTER_MIN_EVIDENCE`] and [`LETTER_MIN_COVERAGE`]; a query naming a topic outside the
-/// lists needs [`OFF_TOPIC_MIN_EVIDENCE`] for each such topic, since its other words meet the
-/// lists by chance.
-fn answers(plan: &QueryPlan, evidence: f32, coverage: f32) -> bool {
-    let (mut needed, least_coverage) = if plan.letter {
-        (LETTER_MIN_EVIDENCE, LETTER_MIN_COVERAGE)
+/// The abstain rule: whether a best hit of this `evidence` answers `plan`. A short query needs
+/// [`MIN_EVIDENCE`]; a letter, whose words each count for less, needs [`LETTER_MIN_EVIDENCE`]; a
+/// query naming a topic outside the lists needs [`OFF_TOPIC_MIN_EVIDENCE`] for each such topic,
+/// since its other words meet the lists by chance. Coverage is not asked for: a letter of several
+/// matters covers little of itself with any one duty.
+fn answers(plan: &QueryPlan, evidence: f32) -> bool {
+    let mut needed = if plan.letter {
+        LETTER_MIN_EVIDENCE
     } else {
-        (MIN_EVIDENCE, 0.0)
+        MIN_EVIDENCE
     };
     let off_topic = plan
         .concepts
@@ -574,7 +574,7 @@ fn answers(plan: &QueryPlan, evidence: f32, coverage: f32) -> bool {
     if off_topic > 0 {
         needed = needed.max(OFF_TOPIC_MIN_EVIDENCE * off_topic as f32);
     }
-    evidence >= needed && coverage >= least_coverage
+    evidence >= needed
 }
 
 /// Whether an answer whose best hit shows this `evidence` and `coverage` is weak: a letter's
