@@ -167,7 +167,7 @@ pub fn key_weight(frequency: usize) -> f32 {
 
 /// Characters of a message that query analysis reads: a longer one (a pasted work order, up to
 /// 2,000 characters) is read for its matter clauses first, then its story, then its
-/// introduction, up to this many (`query/reduce.rs`). Above the longest judged letter (439
+/// introduction, up to this many (`query/reduce.rs`). Above the longest judged letter (478
 /// characters), so no judged figure depends on it; it bounds the cost of the longest query
 /// accepted (the message-2000 row of `scripts/bench.sh`).
 pub const ANALYSED_CHARACTERS: usize = 600;

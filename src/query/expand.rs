@@ -5,23 +5,22 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::analysis::{Segmenter, Word};
-use crate::lexicon::Synonyms;
+use crate::lexicon::{SynonymMatch, Synonyms};
 
 use super::plan::{AltKind, Alternative, Concept};
 use super::vocabulary::Vocabulary;
 use crate::tuning::SINGLE_CHARACTER_IMPORTANCE;
 
-/// Builds the query's concepts from its words and the synonym groups found in it, in query order.
+/// Builds the query's concepts from its words and the synonym terms found in it (`matches`, from
+/// [`Synonyms::find`] over the normalized query), in query order.
 pub fn expand(
-    normalized: &str,
     words: &[Word],
-    synonyms: &Synonyms,
+    matches: &[SynonymMatch],
     vocabulary: &Vocabulary,
     terms: &AnalysedTerms,
 ) -> Vec<Concept> {
-    let matches = synonyms.find(normalized);
     let mut placed: Vec<(usize, Concept)> = Vec::new();
-    for found in &matches {
+    for found in matches {
         let mut alternatives = Vec::new();
         if vocabulary.contains(found.trigger) {
             alternatives.push(terms.alternative(found.trigger, AltKind::Literal));
@@ -135,7 +134,8 @@ mod tests {
         let synonyms = Synonyms::from_text("电瓶车 => 电动自行车\n");
         let (normalized, words) = segmenter.words("楼道里给电瓶车充电");
         let terms = AnalysedTerms::new(Arc::new(segmenter), &synonyms);
-        let concepts = expand(&normalized, &words, &synonyms, &vocabulary, &terms);
+        let found = synonyms.find(&normalized);
+        let concepts = expand(&words, &found, &vocabulary, &terms);
         let labels: Vec<&str> = concepts.iter().map(|c| c.label.as_str()).collect();
         assert!(
             labels.contains(&"电瓶车") && labels.contains(&"充电"),
@@ -151,11 +151,10 @@ mod tests {
     fn single_characters_count_less_and_parts_are_alternatives() {
         let segmenter = Segmenter::new(["燃气安全监管"]);
         let vocabulary = Vocabulary::from_words(&["燃气", "监管"], &[]);
-        let (normalized, words) = segmenter.words("燃气安全监管 吃");
+        let (_, words) = segmenter.words("燃气安全监管 吃");
         let concepts = expand(
-            &normalized,
             &words,
-            &Synonyms::default(),
+            &[],
             &vocabulary,
             &AnalysedTerms::new(Arc::new(segmenter), &Synonyms::default()),
         );

@@ -65,13 +65,8 @@ impl QueryAnalyzer {
         let (normalized, words) = segment::segment(&self.segmenter, &query);
         let clauses = clauses::Clauses::read(&normalized, &self.lexicon.letter);
         let words = clauses.keep_once(filler::drop_filler(words, &self.lexicon.stopwords));
-        let concepts = expand::expand(
-            &normalized,
-            &words,
-            &self.lexicon.synonyms,
-            &self.vocabulary,
-            &self.terms,
-        );
+        let synonyms = self.lexicon.synonyms.find(&normalized);
+        let concepts = expand::expand(&words, &synonyms, &self.vocabulary, &self.terms);
         let mut concepts = pinyin::fallback(
             concepts,
             &self.vocabulary,
@@ -79,7 +74,7 @@ impl QueryAnalyzer {
             &self.terms,
         );
         department::recognize(&mut concepts, &self.vocabulary);
-        scope::mark_outside(&mut concepts, &normalized, &self.lexicon.scope);
+        scope::mark_outside(&mut concepts, &normalized, &self.lexicon.scope, &synonyms);
         weigh::weigh(
             &mut concepts,
             &normalized,

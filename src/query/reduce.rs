@@ -1,8 +1,8 @@
 //! Stage 0, reduction of a very long message: a pasted work order of up to 2,000 characters is
-//! read only for its most telling clauses, at most [`ANALYSED_CHARACTERS`] of them: the matter
-//! first, then the story, then the writer's introduction, each kept in the message's order.
-//! This bounds what analysing one message costs (query reduction at the clause level, after
-//! Kumaran & Carvalho 2009); a message of that length or shorter is read whole.
+//! read only for its most telling clauses, at most [`ANALYSED_CHARACTERS`] characters of them:
+//! the matter first, then the story, then the writer's introduction, each kept in the message's
+//! order. This bounds what analysing one message costs (query reduction at the clause level,
+//! after Kumaran & Carvalho 2009); a message of that length or shorter is read whole.
 
 use std::borrow::Cow;
 
@@ -11,30 +11,43 @@ use crate::analysis::normalize;
 use crate::lexicon::LetterShape;
 use crate::tuning::ANALYSED_CHARACTERS;
 
-/// `query`, or, when it is longer than [`ANALYSED_CHARACTERS`], its clauses chosen by kind up to
-/// that many characters (a clause that no longer fits whole is cut), each with the character
-/// that ended it, in the message's order.
+/// `query`, or, when normalized it is longer than [`ANALYSED_CHARACTERS`], the normalized
+/// clauses that fit whole in that many characters, chosen by kind (matter, story,
+/// introduction), each followed by the character that ended it (`。` for the last clause; a run
+/// of punctuation becomes its first character), in the message's order. When no clause fits
+/// whole (a message without punctuation), the first clause of the most telling kind is cut to
+/// fit.
 pub fn reduce<'a>(query: &'a str, shape: &LetterShape) -> Cow<'a, str> {
-    if query.chars().count() <= ANALYSED_CHARACTERS {
+    let normalized = normalize(query);
+    if normalized.chars().count() <= ANALYSED_CHARACTERS {
         return Cow::Borrowed(query);
     }
-    let normalized = normalize(query);
     let clauses: Vec<(usize, usize, ClauseKind)> =
         Clauses::read(&normalized, shape).spans().collect();
-    let mut kept: Vec<Option<usize>> = vec![None; clauses.len()];
-    let mut left = ANALYSED_CHARACTERS;
-    for wanted in [
+    let length =
+        |&(start, end, _): &(usize, usize, ClauseKind)| normalized[start..end].chars().count();
+    let by_kind = [
         ClauseKind::Matter,
         ClauseKind::Background,
         ClauseKind::Introduction,
-    ] {
-        for (i, &(start, end, kind)) in clauses.iter().enumerate() {
-            if kind != wanted || left == 0 {
-                continue;
+    ];
+    let mut kept: Vec<Option<usize>> = vec![None; clauses.len()];
+    let mut left = ANALYSED_CHARACTERS;
+    for wanted in by_kind {
+        for (i, clause) in clauses.iter().enumerate() {
+            let whole = length(clause) + 1;
+            if clause.2 == wanted && whole <= left {
+                left -= whole;
+                kept[i] = Some(whole - 1);
             }
-            let take = normalized[start..end].chars().count().min(left);
-            left -= take;
-            kept[i] = Some(take);
+        }
+    }
+    if kept.iter().all(Option::is_none) {
+        let first = by_kind
+            .iter()
+            .find_map(|&wanted| clauses.iter().position(|clause| clause.2 == wanted));
+        if let Some(i) = first {
+            kept[i] = Some(ANALYSED_CHARACTERS - 1);
         }
     }
     let mut reduced = String::new();
@@ -72,7 +85,8 @@ mod tests {
     fn a_long_message_keeps_its_matter_before_its_story_and_introduction() {
         let story = "那年秋天下了很多雨".repeat(10);
         let message = format!(
-            "我是金星镇X村三组的村民。{}。门口的渠很臭，希望管一管。",
+            "我是{}。{}。门口的渠很臭，希望管一管。",
+            "金星镇的村民".repeat(10),
             [story.as_str(); 8].join("，")
         );
         let reduced = reduce(&message, &shape());
@@ -92,7 +106,7 @@ mod tests {
     fn a_long_message_without_punctuation_is_cut_to_the_limit() {
         let message = "路边有人烧垃圾".repeat(300);
         let reduced = reduce(&message, &shape());
-        assert_eq!(reduced.chars().count(), ANALYSED_CHARACTERS + 1);
+        assert_eq!(reduced.chars().count(), ANALYSED_CHARACTERS);
         assert!(reduced.starts_with("路边有人烧垃圾"));
     }
 }

@@ -3,16 +3,25 @@
 //! inside it, so the message's coverage by any item shows what it is really about. A topic word
 //! inside a longer lexicon term (快递 in 冒充快递, a fraud) is that term's, not a topic.
 
-use super::plan::{AltKind, Concept, Role};
-use crate::lexicon::Phrases;
+use super::plan::{Concept, Role};
+use crate::lexicon::{Phrases, SynonymMatch};
 
 /// Adds an off-topic concept for every outside topic found in `normalized`, in query order,
-/// but for one that lies inside a longer synonym term found there.
-pub fn mark_outside(concepts: &mut Vec<Concept>, normalized: &str, outside: &Phrases) {
+/// but for one that lies inside a longer synonym term found there (`synonyms`).
+pub fn mark_outside(
+    concepts: &mut Vec<Concept>,
+    normalized: &str,
+    outside: &Phrases,
+    synonyms: &[SynonymMatch],
+) {
     let found: Vec<(usize, usize, &str)> = outside
         .find(normalized)
         .into_iter()
-        .filter(|(start, end, _)| !inside_a_longer_term(concepts, *start, *end))
+        .filter(|&(start, end, _)| {
+            !synonyms.iter().any(|term| {
+                term.start <= start && end <= term.end && term.end - term.start > end - start
+            })
+        })
         .collect();
     if found.is_empty() {
         return;
@@ -31,24 +40,9 @@ pub fn mark_outside(concepts: &mut Vec<Concept>, normalized: &str, outside: &Phr
     concepts.sort_by_key(|concept| concept.start);
 }
 
-/// Whether bytes `start..end` lie inside a longer term of the synonym lexicon among `concepts`.
-fn inside_a_longer_term(concepts: &[Concept], start: usize, end: usize) -> bool {
-    concepts.iter().any(|concept| {
-        let concept_end = concept.start + concept.label.len();
-        concept.start <= start
-            && end <= concept_end
-            && concept.label.len() > end - start
-            && concept
-                .alternatives
-                .iter()
-                .any(|alt| alt.kind == AltKind::Synonym)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query::plan::Alternative;
 
     #[test]
     fn outside_topics_replace_the_words_inside_them() {
@@ -57,7 +51,7 @@ mod tests {
             Concept::new("宽带", 0, Vec::new()),
             Concept::new("路灯", text.find("路灯").unwrap(), Vec::new()),
         ];
-        mark_outside(&mut concepts, text, &Phrases::new(vec!["宽带".into()]));
+        mark_outside(&mut concepts, text, &Phrases::new(vec!["宽带".into()]), &[]);
         let labels: Vec<(&str, Role)> = concepts
             .iter()
             .map(|c| (c.label.as_str(), c.role))
@@ -68,17 +62,20 @@ mod tests {
     #[test]
     fn a_topic_word_inside_a_longer_lexicon_term_is_not_a_topic() {
         let text = "有人冒充快递打电话";
-        let fraud = Alternative {
-            text: "电信网络诈骗".into(),
-            tokens: vec!["电信网络诈骗".into()],
-            kind: AltKind::Synonym,
+        let start = text.find("冒充").unwrap();
+        let term = SynonymMatch {
+            trigger: "冒充快递",
+            start,
+            end: start + "冒充快递".len(),
+            targets: &[],
         };
-        let mut concepts = vec![Concept::new(
-            "冒充快递",
-            text.find("冒充").unwrap(),
-            vec![fraud],
-        )];
-        mark_outside(&mut concepts, text, &Phrases::new(vec!["快递".into()]));
+        let mut concepts = vec![Concept::new("冒充快递", start, Vec::new())];
+        mark_outside(
+            &mut concepts,
+            text,
+            &Phrases::new(vec!["快递".into()]),
+            &[term],
+        );
         let labels: Vec<(&str, Role)> = concepts
             .iter()
             .map(|c| (c.label.as_str(), c.role))
