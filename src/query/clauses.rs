@@ -151,20 +151,24 @@ impl Clauses {
     }
 }
 
+/// A small letter shape for the stages' tests: request 希望/请, harm 臭, introduction 我是.
+#[cfg(test)]
+pub fn test_shape() -> LetterShape {
+    use crate::lexicon::Phrases;
+    let words = |list: &[&str]| Phrases::new(list.iter().map(|w| w.to_string()).collect());
+    LetterShape {
+        request: words(&["希望", "请"]),
+        harm: words(&["臭"]),
+        intro: words(&["我是"]),
+        ..LetterShape::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_shape as shape;
     use super::*;
     use crate::lexicon::Phrases;
-
-    fn shape() -> LetterShape {
-        let words = |list: &[&str]| Phrases::new(list.iter().map(|w| w.to_string()).collect());
-        LetterShape {
-            request: words(&["希望", "请"]),
-            harm: words(&["臭"]),
-            intro: words(&["我是"]),
-            ..LetterShape::default()
-        }
-    }
 
     #[test]
     fn clauses_read_as_introduction_story_and_matter() {

@@ -1,6 +1,7 @@
 //! Query analysis as a pipeline, one stage per module:
-//! reduce a very long message → segment → read the clauses → drop filler → expand synonyms → pinyin fallback → recognise
-//! departments → mark topics outside the lists → weigh words by role → read the intent.
+//! reduce a very long message → segment → read the clauses → drop filler → expand synonyms →
+//! pinyin fallback → recognise departments → mark topics outside the lists → weigh words by
+//! role → read the intent.
 //! The result is a [`QueryPlan`] of concepts that the search module turns into tantivy queries.
 
 mod clauses;
